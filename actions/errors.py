@@ -1,0 +1,50 @@
+"""The errors raised around actions.
+
+```
+ActionError
+├── ActionDefinitionError   a bad declaration (name, type, handler, duplicate); raised while the
+│                           actions are resolved for a request, before anything is streamed
+└── ActionFailedError       raised by a handler on purpose; the model sees its message as an error
+                            tool result and the run goes on
+```
+
+
+Logs name an unexpected exception's type and where it was raised (`failure_summary`), never its
+text, which may carry secrets (a connection string, a token echoed by an API).
+"""
+
+import traceback
+
+
+def failure_summary(error: BaseException) -> str:
+    """The exception type and where it was raised (file, line, function); no message or source."""
+    frames = [
+        f"  {frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(error.__traceback__)
+    ]
+    return "\n".join([f"{type(error).__module__}.{type(error).__qualname__}", *frames])
+
+
+class ActionError(Exception):
+    """Base class of every error about actions."""
+
+
+class ActionDefinitionError(ActionError):
+    """An action or one of its parameters is declared wrongly.
+
+    The message always names the action and the problem, so the developer who wrote the
+    generator can fix it from the message alone.
+    """
+
+    def __init__(self, action_name: str, problem: str) -> None:
+        super().__init__(f"action {action_name!r}: {problem}")
+        self.action_name = action_name
+        self.problem = problem
+
+
+class ActionFailedError(ActionError):
+    """Raise this from a handler to report a failure the model should read.
+
+    Its message is shown to the model (and to the client as the tool result), unlike the text of
+    any other exception a handler raises, which stays in the server log.
+    """

@@ -1,0 +1,101 @@
+"""Action -> LangChain StructuredTool that validates, runs the handler and reports failures."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.tools import StructuredTool, ToolException
+from pydantic import JsonValue, ValidationError
+from pydantic_core import PydanticSerializationError, to_json
+
+from actions.errors import ActionFailedError, failure_summary
+from actions.model import CONTEXT_ARGUMENT, Action, ActionContext, Handler, Parameter
+from actions.schema import describe_validation_error, parameters_json_schema, validate_arguments
+
+logger = logging.getLogger(__name__)
+
+INVALID_ARGUMENTS = (
+    "Error: invalid arguments for {name}: {problems}. Call it again with corrected arguments."
+)
+FAILED = "Error: {name} failed: {message}"
+CRASHED = "Error: {name} failed with an internal error. Do not retry it with the same arguments."
+NOT_JSON = "Error: {name} returned a value that cannot be sent as JSON."
+
+
+@lru_cache(maxsize=1024)
+def _json_schema(parameters: tuple[Parameter, ...]) -> dict[str, JsonValue]:
+    # Read-only by convention: the same dict is shared by every request declaring these parameters.
+    return parameters_json_schema(parameters)
+
+
+def tool_from_action(action: Action, context: ActionContext) -> StructuredTool:
+    """The action as a StructuredTool bound to one request's context.
+
+    The tool never raises for a bad call: invalid arguments, an ActionFailedError and any other
+    handler exception all become an error ToolMessage (status "error") that the model reads.
+    Its artifact is the handler's raw return value.
+    """
+
+    async def run(**arguments: Any) -> tuple[str, Any]:
+        try:
+            kwargs = validate_arguments(action.name, action.parameters, arguments)
+        except ValidationError as error:
+            problems = describe_validation_error(error)
+            message = INVALID_ARGUMENTS.format(name=action.name, problems=problems)
+            raise ToolException(message) from error
+        if action.wants_context:
+            kwargs[CONTEXT_ARGUMENT] = context  # type: ignore[assignment]  # not JSON, by design
+        result = await _call_handler(action, kwargs)
+        return content_from_result(action.name, result), result
+
+    return StructuredTool(
+        name=action.name,
+        description=action.description or action.name,
+        args_schema=_json_schema(tuple(action.parameters)),
+        coroutine=run,
+        response_format="content_and_artifact",
+        handle_tool_error=True,
+    )
+
+
+async def _call_handler(action: Action, kwargs: dict[str, Any]) -> Any:
+    try:
+        if is_async_callable(action.handler):
+            return await action.handler(**kwargs)
+        # Sync handlers run in a worker thread so a slow one cannot stall every other stream.
+        result = await asyncio.to_thread(functools.partial(action.handler, **kwargs))
+        if inspect.isawaitable(result):  # e.g. a lambda returning a coroutine
+            return await result
+        return result
+    except ActionFailedError as error:
+        raise ToolException(FAILED.format(name=action.name, message=error)) from error
+    except Exception as error:
+        # The text of an unexpected error may hold secrets; the model and the client get a
+        # fixed message and the traceback stays in the server log.
+        logger.error("action %s failed: %s", action.name, failure_summary(error))
+        raise ToolException(CRASHED.format(name=action.name)) from error
+
+
+def is_async_callable(handler: Handler) -> bool:
+    """True for coroutine functions, async callable objects and partials of either."""
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    if inspect.iscoroutinefunction(handler):
+        return True
+    call = getattr(handler, "__call__", None)  # noqa: B004  # callable() cannot tell async apart
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def content_from_result(action_name: str, result: Any) -> str:
+    """The tool-result text: strings as they are, anything else as JSON."""
+    if isinstance(result, str):
+        return result
+    try:
+        return to_json(result).decode()
+    except PydanticSerializationError as error:
+        raise ToolException(NOT_JSON.format(name=action_name)) from error

@@ -1,0 +1,78 @@
+"""The `copilot-runtime` command: `serve` starts the server."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+
+from app.main import configure_logging, create_app
+from app.runtime import CopilotRuntime
+from app.settings import Settings
+from graphs import ModelConfigurationError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run it."""
+    parser = argparse.ArgumentParser(prog="copilot-runtime", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve CopilotKit clients over HTTP")
+    serve.add_argument("--host", help="interface (COPILOT_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (COPILOT_PORT, default 8000)")
+    serve.add_argument(
+        "--base-path", help="URL prefix (COPILOT_BASE_PATH, default /api/copilotkit)"
+    )
+    serve.add_argument(
+        "--actions", help="MODULE:ATTR, a list of actions or a generator (COPILOT_ACTIONS)"
+    )
+    serve.add_argument("--model", help='"demo", "provider:model" or a model name (COPILOT_MODEL)')
+    args = parser.parse_args(argv)
+    overrides = {
+        key: value for key, value in vars(args).items() if key != "command" and value is not None
+    }
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level)
+    try:
+        runtime = CopilotRuntime(
+            actions=load_actions(settings.actions) if settings.actions else _examples(),
+            model=settings.model,
+            instructions=settings.instructions,
+            max_steps=settings.max_steps,
+        )
+    except (ModelConfigurationError, ImportError, AttributeError, ValueError) as error:
+        print(f"copilot-runtime: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    app = create_app(runtime, settings)
+    print(  # noqa: T201
+        f"copilot-runtime: serving http://{settings.host}:{settings.port}"
+        f"{settings.normalized_base_path} (model: {runtime.model_label})",
+        flush=True,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def load_actions(spec: str) -> Any:
+    """Import `MODULE:ATTR` from the current directory or PYTHONPATH."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--actions takes MODULE:ATTR, got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute)
+
+
+def _examples() -> Any:
+    from actions.examples import example_actions
+
+    return example_actions
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

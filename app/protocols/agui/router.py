@@ -1,0 +1,84 @@
+"""The v2 routes: REST (/info, /agent/{id}/run|connect|stop) and the single-route envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.errors import BadRequestError
+from app.protocols.agui import handlers
+from app.protocols.agui.handlers import Server
+from app.protocols.agui.inbound import json_body
+
+ENVELOPE_METHODS = ("info", "agent/run", "agent/connect", "agent/stop")
+
+
+def server_of(request: Request) -> Server:
+    """The app's Server (set by create_app)."""
+    server = request.app.state.server
+    assert isinstance(server, Server)
+    return server
+
+
+def agui_router() -> APIRouter:
+    """Routes relative to the base path."""
+    router = APIRouter()
+
+    @router.get("/info")
+    async def info(request: Request) -> Response:
+        return handlers.info(server_of(request))
+
+    @router.post("/agent/{agent_id}/run")
+    async def run(request: Request, agent_id: str) -> Response:
+        return await handlers.run(server_of(request), request, agent_id, await json_body(request))
+
+    @router.get("/agent/{agent_id}/run/health")
+    async def health(request: Request, agent_id: str) -> Response:
+        server_of(request).agent(agent_id)
+        return JSONResponse({"status": "ok", "agent": {"name": agent_id}})
+
+    @router.post("/agent/{agent_id}/connect")
+    async def connect(request: Request, agent_id: str) -> Response:
+        return await handlers.connect(server_of(request), agent_id, await json_body(request))
+
+    @router.post("/agent/{agent_id}/stop/{thread_id}")
+    async def stop(request: Request, agent_id: str, thread_id: str) -> Response:
+        body = await json_body(request, required=False)
+        return handlers.stop(server_of(request), agent_id, thread_id, body)
+
+    @router.post("")
+    @router.post("/")
+    async def single_route(request: Request) -> Response:
+        return await envelope(server_of(request), request, await json_body(request))
+
+    return router
+
+
+async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Response:
+    """`{"method", "params", "body"}`: what 1.50-1.68 clients (and 1.69+ as fallback) send."""
+    method = body.get("method")
+    if method is None:
+        if "query" in body:
+            raise BadRequestError("GraphQL requests are not served by this runtime yet")
+        raise BadRequestError("Missing method field")
+    if method == "info":
+        return handlers.info(server)
+    if method not in ENVELOPE_METHODS:
+        raise BadRequestError(f"Unsupported method '{method}'")
+    raw_params = body.get("params")
+    params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+    agent_id = params.get("agentId")
+    if not isinstance(agent_id, str) or not agent_id:
+        raise BadRequestError("params.agentId must be a non-empty string")
+    inner = body.get("body")
+    if method == "agent/run":
+        return await handlers.run(server, request, agent_id, inner)
+    if method == "agent/connect":
+        return await handlers.connect(server, agent_id, inner)
+    thread_id = params.get("threadId")
+    if not isinstance(thread_id, str) or not thread_id:
+        raise BadRequestError("params.threadId must be a non-empty string")
+    return handlers.stop(server, agent_id, thread_id, inner)

@@ -1,0 +1,52 @@
+"""RunRegistry: the runs streaming in this process, so /stop can end one by thread and run id."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class ActiveRun:
+    """A run in progress; `stopped` is set to end it cleanly."""
+
+    thread_id: str
+    run_id: str
+    agent_id: str
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass(slots=True)
+class RunRegistry:
+    """Active runs by thread. Lives on the app (one per process), never on a module global."""
+
+    _runs: dict[str, list[ActiveRun]] = field(default_factory=dict)
+
+    def register(self, thread_id: str, run_id: str, agent_id: str) -> ActiveRun:
+        """Track a run from before its first event until `unregister`."""
+        run = ActiveRun(thread_id=thread_id, run_id=run_id, agent_id=agent_id)
+        self._runs.setdefault(thread_id, []).append(run)
+        return run
+
+    def unregister(self, run: ActiveRun) -> None:
+        """Forget a run that ended (safe to call twice)."""
+        runs = self._runs.get(run.thread_id, [])
+        if run in runs:
+            runs.remove(run)
+        if not runs:
+            self._runs.pop(run.thread_id, None)
+
+    def stop(self, agent_id: str, thread_id: str, run_id: str | None = None) -> bool:
+        """Signal the thread's active runs (only `run_id` when given); True if any was running."""
+        matching = [
+            run
+            for run in self._runs.get(thread_id, ())
+            if run.agent_id == agent_id and (run_id is None or run.run_id == run_id)
+        ]
+        for run in matching:
+            run.stopped.set()
+        return bool(matching)
+
+    def is_running(self, thread_id: str) -> bool:
+        """Whether a run is streaming on this thread in this process."""
+        return bool(self._runs.get(thread_id))

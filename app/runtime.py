@@ -1,0 +1,95 @@
+"""CopilotRuntime: the user's configuration object: actions, model and agents by id."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from ag_ui.core import BaseEvent, RunAgentInput
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.pregel import Pregel
+
+from actions import ActionContext, ActionSource
+from graphs import Agent, GraphAgent, ThreadSnapshot, chat_model_from_spec
+
+DEFAULT_AGENT_ID = "default"
+
+
+@runtime_checkable
+class ServedAgent(Protocol):
+    """What the HTTP layer needs from an agent."""
+
+    description: str
+
+    def run(
+        self, run_input: RunAgentInput, context: ActionContext | None = None
+    ) -> AsyncIterator[BaseEvent]:
+        """Stream one run as AG-UI events."""
+        ...
+
+    async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
+        """The stored thread, if the agent keeps threads."""
+        ...
+
+
+class CopilotRuntime:
+    """Everything a server serves: agents by id, with the actions on the default agent.
+
+    Example:
+        runtime = CopilotRuntime(actions=my_actions)            # list or generator
+        runtime = CopilotRuntime(actions=my_actions, agents={"research": my_compiled_graph})
+    """
+
+    def __init__(
+        self,
+        *,
+        actions: ActionSource = (),
+        agents: Mapping[str, ServedAgent | Pregel[Any, Any, Any, Any]] | None = None,
+        model: BaseChatModel | str | None = None,
+        instructions: str | None = None,
+        max_steps: int = 25,
+    ) -> None:
+        """Create a runtime.
+
+        Args:
+            actions: Backend actions of the default agent: a list, or a generator called per
+                request with its ActionContext.
+            agents: More agents by id: an Agent, a GraphAgent, or any compiled LangGraph graph
+                with a `messages` channel. An entry "default" replaces the built-in agent.
+            model: A chat model, a "provider:model" string, "demo", or None (from the
+                environment: OpenAI when OPENAI_API_KEY is set, else the offline demo model).
+            instructions: The default agent's system prompt.
+            max_steps: Model steps per run before the run ends with RUN_ERROR.
+        """
+        if isinstance(model, BaseChatModel):
+            chat_model, self.model_label, self.is_offline_demo = model, type(model).__name__, False
+        else:
+            choice = chat_model_from_spec(model or None)
+            chat_model, self.model_label = choice.model, choice.label
+            self.is_offline_demo = choice.is_offline_demo
+        self.agents: dict[str, ServedAgent] = {}
+        if agents is None or DEFAULT_AGENT_ID not in agents:
+            self.agents[DEFAULT_AGENT_ID] = Agent(
+                actions=actions,
+                model=chat_model,
+                instructions=instructions,
+                max_steps=max_steps,
+                description="The default agent with the runtime's backend actions.",
+            )
+        for agent_id, agent in (agents or {}).items():
+            self.agents[agent_id] = _served(agent, max_steps)
+
+    def use_checkpointer(self, checkpointer: BaseCheckpointSaver[Any]) -> None:
+        """Give the built-in agents a place to keep threads (user graphs keep their own)."""
+        for agent in self.agents.values():
+            if isinstance(agent, Agent):
+                agent.use_checkpointer(checkpointer)
+
+
+def _served(agent: ServedAgent | Pregel[Any, Any, Any, Any], max_steps: int) -> ServedAgent:
+    if isinstance(agent, Pregel):
+        return GraphAgent(agent, max_steps=max_steps)
+    if not isinstance(agent, ServedAgent):
+        raise TypeError(f"{agent!r} is neither an agent nor a compiled LangGraph graph")
+    return agent

@@ -1,0 +1,40 @@
+"""The agent: the graph, its run loop as AG-UI events, and chat-model selection."""
+
+from graphs.agent import Agent, graph_input, new_uuid
+from graphs.build import AgentGraph, build_graph
+from graphs.context import FrontendTool, RunContext
+from graphs.demo_model import DemoChatModel
+from graphs.errors import ModelConfigurationError, RunError, StepLimitError
+from graphs.events import EventTranslator
+from graphs.graph_agent import GraphAgent
+from graphs.messages import agui_message, agui_messages, langchain_messages
+from graphs.models import ModelChoice, chat_model_from_spec
+from graphs.run import INTERNAL_ERROR, GraphRun, run_agent
+from graphs.snapshot import ThreadSnapshot
+from graphs.state import AgentState
+
+__all__ = [
+    "INTERNAL_ERROR",
+    "Agent",
+    "AgentGraph",
+    "AgentState",
+    "DemoChatModel",
+    "EventTranslator",
+    "FrontendTool",
+    "GraphAgent",
+    "GraphRun",
+    "ModelChoice",
+    "ModelConfigurationError",
+    "RunContext",
+    "RunError",
+    "StepLimitError",
+    "ThreadSnapshot",
+    "agui_message",
+    "agui_messages",
+    "build_graph",
+    "chat_model_from_spec",
+    "graph_input",
+    "langchain_messages",
+    "new_uuid",
+    "run_agent",
+]

@@ -1,0 +1,151 @@
+"""Agent: actions, model and a compiled graph; run() streams one request as AG-UI events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+from ag_ui.core import BaseEvent, RunAgentInput
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from pydantic import JsonValue
+
+from actions import ActionContext, ActionSource, resolve_actions, tool_from_action
+from graphs.build import AgentGraph, build_graph
+from graphs.context import FrontendTool, RunContext
+from graphs.messages import langchain_messages
+from graphs.models import chat_model_from_spec
+from graphs.run import GraphRun, run_agent
+from graphs.snapshot import ThreadSnapshot, read_snapshot
+
+DEFAULT_MAX_STEPS = 25
+
+
+def new_uuid() -> str:
+    """A fresh random id (the default id source)."""
+    return str(uuid.uuid4())
+
+
+class Agent:
+    """The default CopilotKit agent: backend actions as tools, run by the agent graph.
+
+    The graph is compiled once here; every request brings its own actions (the generator is
+    called per request), frontend tools, readables and state through a RunContext, so one Agent
+    serves concurrent requests without sharing per-request state.
+    """
+
+    def __init__(
+        self,
+        *,
+        actions: ActionSource = (),
+        model: BaseChatModel | None = None,
+        instructions: str | None = None,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        description: str = "",
+        new_id: Callable[[], str] = new_uuid,
+    ) -> None:
+        """Create an agent.
+
+        Args:
+            actions: A list of actions (Action objects or CopilotKit-shaped dicts), or a
+                generator called with each request's ActionContext.
+            model: The chat model; None picks one from the environment (demo when nothing is set).
+            instructions: The system prompt.
+            checkpointer: Where threads are kept; None keeps nothing between runs.
+            max_steps: Model steps one run may take before it ends with RUN_ERROR.
+            description: Shown to clients in runtime info.
+            new_id: Makes ids for tool-result messages.
+        """
+        if max_steps < 1:
+            raise ValueError("max_steps must be at least 1")
+        self.actions = actions
+        self.model = model if model is not None else chat_model_from_spec().model
+        self.instructions = instructions
+        self.max_steps = max_steps
+        self.description = description
+        self.new_id = new_id
+        self.graph: AgentGraph = build_graph(checkpointer)
+
+    def use_checkpointer(self, checkpointer: BaseCheckpointSaver[Any]) -> None:
+        """Keep threads in `checkpointer` from now on (called once, when a server starts)."""
+        self.graph = build_graph(checkpointer)
+
+    async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
+        """The stored thread (messages and shared state), or None when it is unknown."""
+        return await read_snapshot(self.graph, thread_id, state_key="state")
+
+    async def run(
+        self, run_input: RunAgentInput, context: ActionContext | None = None
+    ) -> AsyncIterator[BaseEvent]:
+        """Stream one run. The actions are resolved before RUN_STARTED.
+
+        So a bad declaration (ActionDefinitionError) or a failing generator raises from the
+        first `anext()`, before anything is sent; failures after that become RUN_ERROR.
+        """
+        context = context or ActionContext(thread_id=run_input.thread_id)
+        run_context = await self.run_context(run_input, context)
+        graph_run = GraphRun(
+            thread_id=run_input.thread_id,
+            run_id=run_input.run_id,
+            graph_input=graph_input(run_input),
+            context=run_context,
+            max_steps=self.max_steps,
+        )
+        async for event in run_agent(self.graph, graph_run):
+            yield event
+
+    async def run_context(self, run_input: RunAgentInput, context: ActionContext) -> RunContext:
+        """The request-scoped inputs of one run: its tools, readables and forced tool choice."""
+        actions = await resolve_actions(self.actions, context)
+        tools = tuple(tool_from_action(action, context) for action in actions)
+        backend_names = {action.name for action in actions}
+        frontend = tuple(
+            FrontendTool(
+                name=tool.name,
+                description=tool.description,
+                parameters=tool.parameters
+                if isinstance(tool.parameters, dict)
+                else {"type": "object"},
+            )
+            for tool in run_input.tools or ()
+            if tool.name not in backend_names  # a backend action of the same name wins
+        )
+        return RunContext(
+            model=self.model,
+            tools=tools,
+            frontend_tools=frontend,
+            instructions=self.instructions,
+            readables=tuple((entry.description, entry.value) for entry in run_input.context or ()),
+            tool_choice=forced_tool_choice(run_input.forwarded_props),
+            new_id=self.new_id,
+        )
+
+
+def graph_input(run_input: RunAgentInput) -> dict[str, Any]:
+    """The graph's input: the client's history (merged by id with the thread) and its state."""
+    values: dict[str, Any] = {"messages": langchain_messages(run_input.messages)}
+    if isinstance(run_input.state, dict):
+        values["state"] = run_input.state
+    return values
+
+
+def forced_tool_choice(forwarded_props: JsonValue | Any) -> str | None:
+    """`forwardedProps.toolChoice` as CopilotKit sends it for suggestions, if any."""
+    if not isinstance(forwarded_props, Mapping):
+        return None
+    choice = forwarded_props.get("toolChoice")
+    if isinstance(choice, Mapping):
+        function = choice.get("function")
+        if isinstance(function, Mapping) and isinstance(function.get("name"), str):
+            return str(function["name"])
+    if isinstance(choice, str) and choice not in ("auto", "none"):
+        return choice
+    return None
+
+
+def readable_json(value: JsonValue) -> str:
+    """How a non-string context value is shown to the model."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

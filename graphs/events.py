@@ -1,0 +1,169 @@
+"""EventTranslator: LangGraph stream chunks -> AG-UI events, with every START closed by its END."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ag_ui.core import (
+    BaseEvent,
+    TextMessageContentEvent,
+    TextMessageEndEvent,
+    TextMessageStartEvent,
+    ToolCallArgsEvent,
+    ToolCallEndEvent,
+    ToolCallResultEvent,
+    ToolCallStartEvent,
+)
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
+from langchain_core.messages.tool import ToolCallChunk
+
+
+@dataclass(slots=True)
+class _OpenCall:
+    message_id: str
+    tool_call_id: str | None = None
+    name: str | None = None
+    is_started: bool = False
+    # Argument text that arrived before the call's id and name (some providers split them).
+    early_args: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EventTranslator:
+    """Turns model chunks and node updates into AG-UI events; synchronous and pure.
+
+    Text and tool-call ids are the ids of the LangChain messages, which are the ids the
+    checkpointer stores, so a later MESSAGES_SNAPSHOT never duplicates a streamed message.
+    Parallel tool calls are keyed by (message id, chunk index), never by arrival order.
+    """
+
+    _open_text: str | None = None
+    _calls: dict[tuple[str, Hashable], _OpenCall] = field(default_factory=dict)
+    _streamed_messages: set[str] = field(default_factory=set)
+    _started_calls: set[str] = field(default_factory=set)
+    _sent_results: set[str] = field(default_factory=set)
+
+    def message_chunk(self, chunk: AIMessageChunk) -> list[BaseEvent]:
+        """Events for one streamed piece of a model answer."""
+        message_id = chunk.id or ""
+        self._streamed_messages.add(message_id)
+        events: list[BaseEvent] = []
+        text = chunk.text
+        if text:
+            if self._open_text != message_id:
+                events += self._end_text()
+                events.append(TextMessageStartEvent(message_id=message_id, role="assistant"))
+                self._open_text = message_id
+            events.append(TextMessageContentEvent(message_id=message_id, delta=text))
+        for piece in chunk.tool_call_chunks:
+            events += self._tool_call_piece(message_id, piece)
+        return events
+
+    def _tool_call_piece(self, message_id: str, piece: ToolCallChunk) -> list[BaseEvent]:
+        index = piece.get("index")
+        key = (message_id, index if index is not None else piece.get("id"))
+        call = self._calls.setdefault(key, _OpenCall(message_id))
+        args = piece.get("args") or ""
+        events: list[BaseEvent] = []
+        if not call.is_started:
+            call.tool_call_id = call.tool_call_id or piece.get("id")
+            call.name = call.name or piece.get("name")
+            if not (call.tool_call_id and call.name):
+                call.early_args.append(args)
+                return events
+            events += self._end_text()
+            events += self._start_call(call.tool_call_id, call.name, message_id)
+            call.is_started = True
+            args = "".join(call.early_args) + args
+        if args and call.tool_call_id:
+            events.append(ToolCallArgsEvent(tool_call_id=call.tool_call_id, delta=args))
+        return events
+
+    def node_update(self, update: Mapping[str, object]) -> list[BaseEvent]:
+        """Events for the messages a node wrote: finished answers and tool results."""
+        events: list[BaseEvent] = []
+        for values in update.values():
+            if not isinstance(values, Mapping):
+                continue
+            for message in _as_messages(values.get("messages")):
+                if isinstance(message, AIMessage):
+                    events += self._answer_done(message)
+                elif isinstance(message, ToolMessage):
+                    events += self._tool_result(message)
+        return events
+
+    def _answer_done(self, message: AIMessage) -> list[BaseEvent]:
+        message_id = message.id or ""
+        events: list[BaseEvent] = []
+        if message_id in self._streamed_messages:
+            if self._open_text == message_id:
+                events += self._end_text()
+        elif message.text:
+            # A model that did not stream: the whole answer at once.
+            events += [
+                TextMessageStartEvent(message_id=message_id, role="assistant"),
+                TextMessageContentEvent(message_id=message_id, delta=message.text),
+                TextMessageEndEvent(message_id=message_id),
+            ]
+        for key in [key for key in self._calls if key[0] == message_id]:
+            events += self._end_call(self._calls.pop(key))
+        complete = [(c["id"], c["name"], json.dumps(c["args"])) for c in message.tool_calls]
+        invalid = [(c["id"], c["name"], c["args"] or "") for c in message.invalid_tool_calls]
+        for call_id, name, args in complete + invalid:
+            if call_id and call_id not in self._started_calls:
+                events += self._start_call(call_id, name or "", message_id)
+                if args:
+                    events.append(ToolCallArgsEvent(tool_call_id=call_id, delta=args))
+                events.append(ToolCallEndEvent(tool_call_id=call_id))
+        return events
+
+    def _tool_result(self, message: ToolMessage) -> list[BaseEvent]:
+        message_id = message.id or ""
+        if message_id in self._sent_results:
+            return []
+        self._sent_results.add(message_id)
+        return [
+            ToolCallResultEvent(
+                message_id=message_id,
+                tool_call_id=message.tool_call_id,
+                content=message.text,
+                role="tool",
+            )
+        ]
+
+    def close(self) -> list[BaseEvent]:
+        """End whatever is still open (the run is finishing, failing or being stopped)."""
+        events = self._end_text()
+        for call in self._calls.values():
+            events += self._end_call(call)
+        self._calls.clear()
+        return events
+
+    def _start_call(self, call_id: str, name: str, message_id: str) -> list[BaseEvent]:
+        self._started_calls.add(call_id)
+        return [
+            ToolCallStartEvent(
+                tool_call_id=call_id, tool_call_name=name, parent_message_id=message_id
+            )
+        ]
+
+    def _end_call(self, call: _OpenCall) -> list[BaseEvent]:
+        if not call.is_started or call.tool_call_id is None:  # nothing was sent for it
+            return []
+        return [ToolCallEndEvent(tool_call_id=call.tool_call_id)]
+
+    def _end_text(self) -> list[BaseEvent]:
+        if self._open_text is None:
+            return []
+        message_id, self._open_text = self._open_text, None
+        return [TextMessageEndEvent(message_id=message_id)]
+
+
+def _as_messages(value: object) -> Iterable[BaseMessage]:
+    if isinstance(value, BaseMessage):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [item for item in value if isinstance(item, BaseMessage)]
+    return []

@@ -1,0 +1,96 @@
+"""run_agent: stream one graph run as AG-UI events; the only reader of graph.astream."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ag_ui.core import BaseEvent, RunErrorEvent, RunFinishedEvent, RunStartedEvent
+from langchain_core.messages import AIMessageChunk
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphRecursionError
+from langgraph.pregel import Pregel
+
+from actions import failure_summary
+from graphs.errors import RunError, StepLimitError
+from graphs.events import EventTranslator
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "The agent run failed because of an internal error; the server log has details."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GraphRun:
+    """One run of a compiled graph: its ids, its input and its request-scoped context."""
+
+    thread_id: str
+    run_id: str
+    graph_input: Mapping[str, Any]
+    context: Any = None
+    """The graph's runtime context (a RunContext for the agent graph)."""
+    max_steps: int = 25
+    """Model steps allowed; the graph takes two supersteps (model, tools) per step."""
+    configurable: Mapping[str, Any] = field(default_factory=dict)
+    """Extra `config["configurable"]` entries for user graphs."""
+
+    def config(self) -> RunnableConfig:
+        """The LangGraph config: the thread id keys the checkpointer."""
+        return {
+            "configurable": {**self.configurable, "thread_id": self.thread_id},
+            "recursion_limit": 2 * self.max_steps,
+        }
+
+
+async def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncIterator[BaseEvent]:
+    """Yield RUN_STARTED, the run's events, then RUN_FINISHED or RUN_ERROR.
+
+    Every START is closed before the last event. Closing this iterator (a client disconnect or a
+    stop) closes the graph stream, which cancels the model call or tools in flight.
+    """
+    yield RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)
+    translator = EventTranslator()
+    failure: RunErrorEvent | None = None
+    try:
+        stream = graph.astream(
+            run.graph_input,
+            run.config(),
+            context=run.context,
+            stream_mode=["messages", "updates"],
+        )
+        try:
+            async for mode, payload in stream:
+                for event in _translate(translator, mode, payload):
+                    yield event
+        finally:
+            await _close(stream)
+    except GraphRecursionError:
+        error = StepLimitError(run.max_steps)
+        failure = RunErrorEvent(message=str(error), code=error.code)
+    except RunError as error:
+        failure = RunErrorEvent(message=str(error), code=error.code)
+    except Exception as error:  # noqa: BLE001  # every failure must become RUN_ERROR
+        logger.error("run %s failed: %s", run.run_id, failure_summary(error))
+        failure = RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR")
+    for event in translator.close():
+        yield event
+    yield failure or RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id)
+
+
+async def _close(stream: AsyncIterator[Any]) -> None:
+    # Closing the graph's generator right away cancels its tasks (model call, tools); leaving
+    # it to the garbage collector would let them run on after a disconnect or a stop.
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _translate(translator: EventTranslator, mode: str, payload: Any) -> list[BaseEvent]:
+    if mode == "messages":
+        chunk, _metadata = payload
+        return translator.message_chunk(chunk) if isinstance(chunk, AIMessageChunk) else []
+    if mode == "updates" and isinstance(payload, Mapping):
+        return translator.node_update(payload)
+    return []

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+from ag_ui.core import Context, RunAgentInput, Tool, UserMessage
+
+from graphs import Agent
+from tests.fakes import assert_valid_stream, dumped
+
+SAY_HELLO = Tool(
+    name="sayHello",
+    description="Greet a person in the page.",
+    parameters={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+)
+
+
+def run_input(
+    text: str = "hi",
+    *,
+    messages: list[Any] | None = None,
+    tools: list[Tool] | None = None,
+    context: list[Context] | None = None,
+    state: Any = None,
+    forwarded_props: Any = None,
+    thread_id: str = "t1",
+    run_id: str = "r1",
+) -> RunAgentInput:
+    return RunAgentInput(
+        thread_id=thread_id,
+        run_id=run_id,
+        messages=messages if messages is not None else [UserMessage(id="u1", content=text)],
+        tools=tools or [],
+        context=context or [],
+        state=state if state is not None else {},
+        forwarded_props=forwarded_props if forwarded_props is not None else {},
+    )
+
+
+async def collect(agent: Agent, request: RunAgentInput, **kwargs: Any) -> list[dict[str, Any]]:
+    """Run to the end and check the stream obeys the client's ordering rules."""
+    events = dumped([event async for event in agent.run(request, **kwargs)])
+    assert_valid_stream(events)
+    return events

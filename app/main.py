@@ -63,7 +63,9 @@ def create_app(
     app = FastAPI(title="copilot-runtime", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = server
     install_error_handlers(app)
-    app.include_router(agui_router(), prefix=settings.normalized_base_path)
+    app.include_router(
+        agui_router(rest_routes=settings.rest_routes), prefix=settings.normalized_base_path
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

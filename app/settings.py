@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["*"]
     cors_allow_credentials: bool = False
     keepalive_seconds: float = Field(default=15.0, gt=0)
+    rest_routes: bool = True
+    """False serves only the single-route envelope (POST {base}), like CopilotKit's v1 helpers."""
     log_level: str = "INFO"
 
     @property

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Final
 
+import anyio
 from ag_ui.core import (
     BaseEvent,
     EventType,
@@ -109,7 +110,10 @@ async def stream_run(
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # Starlette cancels a disconnected response through an anyio scope that re-cancels
+        # every await; shielded, this waits until the model call or tool has really stopped.
+        with anyio.CancelScope(shield=True):
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @dataclass(slots=True)

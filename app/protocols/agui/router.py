@@ -23,10 +23,21 @@ def server_of(request: Request) -> Server:
     return server
 
 
-def agui_router() -> APIRouter:
-    """Routes relative to the base path."""
+def agui_router(*, rest_routes: bool = True) -> APIRouter:
+    """Routes relative to the base path; without `rest_routes`, only the envelope."""
     router = APIRouter()
 
+    @router.post("")
+    @router.post("/")
+    async def single_route(request: Request) -> Response:
+        return await envelope(server_of(request), request, await json_body(request))
+
+    if rest_routes:
+        _add_rest_routes(router)
+    return router
+
+
+def _add_rest_routes(router: APIRouter) -> None:
     @router.get("/info")
     async def info(request: Request) -> Response:
         return handlers.info(server_of(request))
@@ -48,13 +59,6 @@ def agui_router() -> APIRouter:
     async def stop(request: Request, agent_id: str, thread_id: str) -> Response:
         body = await json_body(request, required=False)
         return handlers.stop(server_of(request), agent_id, thread_id, body)
-
-    @router.post("")
-    @router.post("/")
-    async def single_route(request: Request) -> Response:
-        return await envelope(server_of(request), request, await json_body(request))
-
-    return router
 
 
 async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Response:

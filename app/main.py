@@ -12,10 +12,10 @@ from starlette.middleware.cors import CORSMiddleware
 from actions.examples import example_actions
 from app.checkpoints import open_checkpointer
 from app.errors import install_error_handlers
-from app.protocols.agui.handlers import Server
 from app.protocols.agui.router import agui_router
 from app.runs import RunRegistry
 from app.runtime import CopilotRuntime
+from app.server import Server
 from app.settings import Settings
 from graphs import new_uuid
 

@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 
 from app.errors import BadRequestError
 from app.protocols.agui import handlers
-from app.protocols.agui.handlers import Server
 from app.protocols.agui.inbound import json_body
+from app.server import Server
 
 ENVELOPE_METHODS = ("info", "agent/run", "agent/connect", "agent/stop")
 

@@ -1,6 +1,6 @@
 """The agent: the graph, its run loop as AG-UI events, and chat-model selection."""
 
-from graphs.agent import Agent, graph_input, new_uuid
+from graphs.agent import Agent, new_uuid
 from graphs.build import AgentGraph, build_graph
 from graphs.context import FrontendTool, RunContext
 from graphs.demo_model import DemoChatModel
@@ -33,7 +33,6 @@ __all__ = [
     "agui_messages",
     "build_graph",
     "chat_model_from_spec",
-    "graph_input",
     "langchain_messages",
     "new_uuid",
     "run_agent",

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage, BaseMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import JsonValue
 
 from actions import ActionContext, ActionSource, resolve_actions, tool_from_action
 from graphs.build import AgentGraph, build_graph
 from graphs.context import FrontendTool, RunContext
+from graphs.history import reconcile, split_instructions
 from graphs.messages import langchain_messages
 from graphs.models import chat_model_from_spec
 from graphs.run import GraphRun, run_agent
@@ -86,18 +88,39 @@ class Agent:
         first `anext()`, before anything is sent; failures after that become RUN_ERROR.
         """
         context = context or ActionContext(thread_id=run_input.thread_id)
-        run_context = await self.run_context(run_input, context)
+        instructions, conversation = split_instructions(langchain_messages(run_input.messages))
+        run_context = await self.run_context(run_input, context, instructions)
         graph_run = GraphRun(
             thread_id=run_input.thread_id,
             run_id=run_input.run_id,
-            graph_input=graph_input(run_input),
+            graph_input=await self.graph_input(run_input, conversation),
             context=run_context,
             max_steps=self.max_steps,
         )
         async for event in run_agent(self.graph, graph_run):
             yield event
 
-    async def run_context(self, run_input: RunAgentInput, context: ActionContext) -> RunContext:
+    async def graph_input(
+        self, run_input: RunAgentInput, conversation: list[AnyMessage]
+    ) -> dict[str, Any]:
+        """The client's history reconciled with the stored thread, and the client's state."""
+        stored: list[BaseMessage] = []
+        if self.graph.checkpointer is not None:
+            snapshot = await self.graph.aget_state(
+                {"configurable": {"thread_id": run_input.thread_id}}
+            )
+            stored = list(snapshot.values.get("messages", [])) if snapshot.values else []
+        values: dict[str, Any] = {"messages": reconcile(stored, conversation)}
+        if isinstance(run_input.state, dict):
+            values["state"] = run_input.state
+        return values
+
+    async def run_context(
+        self,
+        run_input: RunAgentInput,
+        context: ActionContext,
+        instructions: Sequence[SystemMessage] = (),
+    ) -> RunContext:
         """The request-scoped inputs of one run: its tools, readables and forced tool choice."""
         actions = await resolve_actions(self.actions, context)
         tools = tuple(tool_from_action(action, context) for action in actions)
@@ -118,18 +141,11 @@ class Agent:
             tools=tools,
             frontend_tools=frontend,
             instructions=self.instructions,
+            client_instructions=tuple(instructions),
             readables=tuple((entry.description, entry.value) for entry in run_input.context or ()),
             tool_choice=forced_tool_choice(run_input.forwarded_props),
             new_id=self.new_id,
         )
-
-
-def graph_input(run_input: RunAgentInput) -> dict[str, Any]:
-    """The graph's input: the client's history (merged by id with the thread) and its state."""
-    values: dict[str, Any] = {"messages": langchain_messages(run_input.messages)}
-    if isinstance(run_input.state, dict):
-        values["state"] = run_input.state
-    return values
 
 
 def forced_tool_choice(forwarded_props: JsonValue | Any) -> str | None:

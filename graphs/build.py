@@ -13,6 +13,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from graphs.context import RunContext
+from graphs.history import close_dangling_calls
 from graphs.prompt import system_message
 from graphs.state import AgentState
 
@@ -43,7 +44,11 @@ async def call_model(state: AgentState, runtime: Runtime[RunContext]) -> dict[st
     model: Any = context.model
     if tools:
         model = model.bind_tools(tools, **_tool_choice(context))
-    prompt = [system_message(context, state.get("state")), *state["messages"]]
+    prompt = [
+        system_message(context, state.get("state")),
+        *context.client_instructions,
+        *close_dangling_calls(state["messages"]),
+    ]
     response = await model.ainvoke(prompt)
     return {"messages": [response]}
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import SystemMessage
 from langchain_core.tools import BaseTool
 from pydantic import JsonValue
 
@@ -42,6 +43,8 @@ class RunContext:
     """Tools the client offered; a call to one ends the run and the client executes it."""
     instructions: str | None = None
     """The system prompt."""
+    client_instructions: tuple[SystemMessage, ...] = ()
+    """System/developer messages the client sent with this request (not stored in the thread)."""
     readables: tuple[tuple[str, str], ...] = ()
     """The client's context entries (CopilotKit readables) as (description, value)."""
     tool_choice: str | None = None

@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
+from langgraph.types import Durability
 
 from actions import failure_summary
 from graphs.errors import RunError, StepLimitError
@@ -54,11 +55,15 @@ async def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncIt
     translator = EventTranslator()
     failure: RunErrorEvent | None = None
     try:
+        # With a checkpointer, each step is on disk before the next starts, so a crash loses no
+        # finished step. (langgraph 1.2 fails on "sync" without a checkpointer, hence the test.)
+        durability: Durability | None = "sync" if graph.checkpointer else None
         stream = graph.astream(
             run.graph_input,
             run.config(),
             context=run.context,
             stream_mode=["messages", "updates"],
+            durability=durability,
         )
         try:
             async for mode, payload in stream:

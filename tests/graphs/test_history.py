@@ -1,0 +1,130 @@
+"""Reconciling the history a client re-sends with the stored thread."""
+
+from __future__ import annotations
+
+import pytest
+from ag_ui.core import AssistantMessage, FunctionCall, SystemMessage, ToolCall, UserMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graphs import Agent
+from graphs.history import INTERRUPTED_CALL, close_dangling_calls, reconcile
+from tests.fakes import ScriptedChatModel, answer
+from tests.graphs.conftest import collect, run_input
+
+
+def human(id: str) -> HumanMessage:
+    return HumanMessage(content=id, id=id)
+
+
+def ai(id: str) -> AIMessage:
+    return AIMessage(content=id, id=id)
+
+
+STORED: list[BaseMessage] = [human("u1"), ai("a1"), human("u2"), ai("a2")]
+
+
+def ids(update: list[object]) -> list[str]:
+    return [
+        f"-{item.id}" if isinstance(item, RemoveMessage) else str(getattr(item, "id", ""))
+        for item in update
+    ]
+
+
+@pytest.mark.parametrize(
+    ("client", "expected"),
+    [
+        (
+            [human("u1"), ai("a1"), human("u2"), ai("a2"), human("u3")],
+            ["u1", "a1", "u2", "a2", "u3"],
+        ),
+        ([human("u3")], ["u3"]),  # only the new message: appended, nothing lost
+        ([human("u1"), ai("a1"), human("u2")], ["-a2", "u1", "a1", "u2"]),  # regenerate
+        ([human("u1"), ai("a1"), human("u2b")], ["-u2", "-a2", "u1", "a1", "u2b"]),  # edit
+        ([human("u2"), ai("a2"), human("u3")], ["u2", "a2", "u3"]),  # trimmed start: u1, a1 kept
+    ],
+    ids=["continue", "only-new", "regenerate", "edit", "trimmed-start"],
+)
+def test_reconcile_lets_client_win_without_losing_or_duplicating(
+    client: list[BaseMessage], expected: list[str]
+) -> None:
+    assert ids(reconcile(STORED, client)) == expected  # type: ignore[arg-type]
+
+
+def test_close_dangling_calls_answers_only_unanswered_calls() -> None:
+    call = AIMessage(
+        content="",
+        id="a1",
+        tool_calls=[{"id": "c1", "name": "x", "args": {}}, {"id": "c2", "name": "y", "args": {}}],
+    )
+    answered = ToolMessage(content="ok", tool_call_id="c1", id="t1")
+    prompt = close_dangling_calls([human("u1"), call, answered, human("u2")])
+    assert [type(m).__name__ for m in prompt] == [
+        "HumanMessage",
+        "AIMessage",
+        "ToolMessage",
+        "ToolMessage",
+        "HumanMessage",
+    ]
+    assert prompt[2].content == INTERRUPTED_CALL
+    assert isinstance(prompt[2], ToolMessage)
+    assert prompt[2].tool_call_id == "c2"
+
+
+async def stored_ids(agent: Agent, thread: str = "t1") -> list[str]:
+    state = await agent.graph.aget_state({"configurable": {"thread_id": thread}})
+    return [str(m.id) for m in state.values["messages"]]
+
+
+async def test_thread_drops_the_old_answer_when_client_regenerates_it() -> None:
+    model = ScriptedChatModel(turns=[answer("first try", id="a1"), answer("second try", id="a2")])
+    agent = Agent(model=model, checkpointer=InMemorySaver())
+    await collect(agent, run_input("hi"))
+    await collect(agent, run_input(messages=[UserMessage(id="u1", content="hi")], run_id="r2"))
+    assert await stored_ids(agent) == ["u1", "a2"]
+    assert [m.id for m in model.seen[1][1:]] == ["u1"]  # the model never saw the first try
+
+
+async def test_thread_keeps_history_when_client_sends_only_the_new_message() -> None:
+    model = ScriptedChatModel(turns=[answer("one", id="a1"), answer("two", id="a2")])
+    agent = Agent(model=model, checkpointer=InMemorySaver())
+    await collect(agent, run_input("first"))
+    await collect(agent, run_input(messages=[UserMessage(id="u2", content="second")], run_id="r2"))
+    assert await stored_ids(agent) == ["u1", "a1", "u2", "a2"]
+    assert [m.id for m in model.seen[1][1:]] == ["u1", "a1", "u2"]
+
+
+async def test_client_system_messages_reach_the_model_but_not_the_thread() -> None:
+    model = ScriptedChatModel(turns=[answer("one", id="a1"), answer("two", id="a2")])
+    agent = Agent(model=model, checkpointer=InMemorySaver())
+    for run, system_id in (("r1", "sys-1"), ("r2", "sys-2")):  # a fresh id per request
+        history = [
+            SystemMessage(id=system_id, content="Be brief."),
+            UserMessage(id="u1", content="hi"),
+        ]
+        if run == "r2":
+            history += [
+                AssistantMessage(id="a1", content="one"),
+                UserMessage(id="u2", content="again"),
+            ]
+        await collect(agent, run_input(messages=history, run_id=run))
+    assert await stored_ids(agent) == ["u1", "a1", "u2", "a2"]
+    assert [m.content for m in model.seen[1][:2]][1] == "Be brief."
+
+
+async def test_next_run_works_when_thread_has_an_unanswered_tool_call() -> None:
+    model = ScriptedChatModel(turns=[answer("recovered", id="a2")])
+    agent = Agent(model=model, checkpointer=InMemorySaver())
+    interrupted = AssistantMessage(
+        id="a1", tool_calls=[ToolCall(id="c1", function=FunctionCall(name="slow", arguments="{}"))]
+    )
+    history = [UserMessage(id="u1", content="go"), interrupted, UserMessage(id="u2", content="?")]
+    events = await collect(agent, run_input(messages=history))
+    assert events[-1]["type"] == "RUN_FINISHED"
+    prompt = model.seen[0]
+    assert [type(m).__name__ for m in prompt[1:]] == [
+        "HumanMessage",
+        "AIMessage",
+        "ToolMessage",
+        "HumanMessage",
+    ]

@@ -5,6 +5,7 @@ ProtocolError               the request cannot be served; answered before any st
 ├── BadRequestError         400: malformed JSON, invalid RunAgentInput, unknown envelope method
 ├── NotFoundError           404: unknown agent or route
 ├── MethodNotAllowedError   405 (with Allow)
+├── ConflictError           409: a run is already streaming on the thread (any worker)
 ├── InternalError           500: an unexpected exception (logged as type and frames only)
 └── UnsupportedMediaError   415: a POST body that is not application/json
 ```
@@ -76,6 +77,13 @@ class MethodNotAllowedError(ProtocolError):
     def headers(self) -> dict[str, str] | None:
         """The Allow header."""
         return {"Allow": self.allowed}
+
+
+class ConflictError(ProtocolError):
+    """409: the thread already has a run in progress."""
+
+    status = 409
+    error = "thread_busy"
 
 
 class InternalError(ProtocolError):

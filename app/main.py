@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from actions.examples import example_actions
 from app.checkpoints import open_checkpointer
+from app.coordination import open_postgres_coordinator
 from app.errors import install_error_handlers
 from app.protocols.agui.router import agui_router
 from app.runs import RunRegistry
@@ -55,10 +56,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_checkpointer(settings) as checkpointer:
             runtime.use_checkpointer(checkpointer)
+            if settings.database_url:
+                server.coordinator = await open_postgres_coordinator(
+                    settings.database_url, server.registry.stop
+                )
             logger.info("model: %s; agents: %s", runtime.model_label, ", ".join(runtime.agents))
             if runtime.is_offline_demo:
                 logger.warning(OFFLINE_NOTICE)
-            yield
+            try:
+                yield
+            finally:
+                await server.coordinator.close()
 
     app = FastAPI(title="copilot-runtime", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = server

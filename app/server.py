@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ag_ui.core import BaseEvent, RunAgentInput
 
 from actions import ActionContext, ActionDefinitionError, failure_summary
-from app.errors import InternalError, NotFoundError, ProtocolError
+from app.coordination import LocalCoordinator, RunCoordinator
+from app.errors import ConflictError, InternalError, NotFoundError, ProtocolError
 from app.runs import ActiveRun, RunRegistry
 from app.runtime import CopilotRuntime, ServedAgent
 from app.settings import Settings
@@ -17,8 +19,10 @@ from app.streaming import stream_run
 
 logger = logging.getLogger(__name__)
 
+SUPERSEDE_WAIT_SECONDS = 5.0
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Server:
     """What every protocol handler needs; one per app, kept on `app.state.server`."""
 
@@ -26,6 +30,14 @@ class Server:
     registry: RunRegistry
     settings: Settings
     new_id: Callable[[], str]
+    coordinator: RunCoordinator = field(default_factory=LocalCoordinator)
+    """Replaced at start-up by the PostgreSQL one when workers share a database."""
+
+    async def stop(self, agent_id: str, thread_id: str, run_id: str | None) -> bool:
+        """Stop the thread's run, here or in another worker."""
+        if self.registry.stop(agent_id, thread_id, run_id):
+            return True
+        return await self.coordinator.stop_elsewhere(agent_id, thread_id, run_id)
 
     def agent(self, agent_id: str) -> ServedAgent:
         """The agent, or 404 before anything is streamed."""
@@ -41,11 +53,16 @@ class StartedRun:
 
     active: ActiveRun
     events: AsyncIterator[BaseEvent | None]
-    registry: RunRegistry
+    server: Server
 
     async def release(self) -> None:
-        """Forget the run (however the response ended, even if it never started streaming)."""
-        self.registry.unregister(self.active)
+        """Free the thread (however the response ended, even if it never started streaming)."""
+        await _release(self.server, self.active)
+
+
+async def _release(server: Server, active: ActiveRun) -> None:
+    server.registry.unregister(active)
+    await server.coordinator.release(active.thread_id)
 
 
 async def start_run(
@@ -59,20 +76,21 @@ async def start_run(
         InternalError: anything else went wrong before the first event (logged, no text).
     """
     agent = server.agent(agent_id)
+    await claim_thread(server, agent_id, run_input.thread_id)
     active = server.registry.register(run_input.thread_id, run_input.run_id, agent_id)
     events = agent.run(run_input, context)
     try:
         # The actions generator runs here, so a bad declaration is a JSON error, not a stream.
         first = await anext(events)
     except (ActionDefinitionError, ProtocolError):
-        server.registry.unregister(active)
+        await _release(server, active)
         raise
     except Exception as error:  # noqa: BLE001  # the user's generator: answer 500, log no text
-        server.registry.unregister(active)
+        await _release(server, active)
         logger.error("run %s could not start: %s", run_input.run_id, failure_summary(error))
         raise InternalError() from None
     except BaseException:
-        server.registry.unregister(active)
+        await _release(server, active)
         raise
     stream = stream_run(
         _prepend(first, events),
@@ -80,7 +98,27 @@ async def start_run(
         keepalive_seconds=server.settings.keepalive_seconds,
         new_id=server.new_id(),
     )
-    return StartedRun(active=active, events=stream, registry=server.registry)
+    return StartedRun(active=active, events=stream, server=server)
+
+
+async def claim_thread(server: Server, agent_id: str, thread_id: str) -> None:
+    """One run per thread: 409, or (when configured) stop the running one and take over.
+
+    State is never interleaved: two runs writing one thread would each overwrite the other's
+    checkpoints.
+    """
+    if await server.coordinator.claim(thread_id):
+        return
+    if server.settings.busy_thread == "supersede":
+        await server.stop(agent_id, thread_id, None)
+        deadline = asyncio.get_running_loop().time() + SUPERSEDE_WAIT_SECONDS
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+            if await server.coordinator.claim(thread_id):
+                return
+    raise ConflictError(
+        f"Thread '{thread_id}' already has a run in progress; stop it or wait for it to finish"
+    )
 
 
 async def _prepend(first: BaseEvent, rest: AsyncIterator[BaseEvent]) -> AsyncIterator[BaseEvent]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MEMORY = ":memory:"
+POSTGRES_ONLY = "DATABASE_URL must be postgresql://... (for SQLite, set COPILOT_THREADS_PATH)"
 
 
 class Settings(BaseSettings):
@@ -31,9 +34,18 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["*"]
     cors_allow_credentials: bool = False
     keepalive_seconds: float = Field(default=15.0, gt=0)
+    busy_thread: Literal["reject", "supersede"] = "reject"
+    """A run on a thread that is already running: refuse it (409) or stop the old one first."""
     rest_routes: bool = True
     """False serves only the single-route envelope (POST {base}), like CopilotKit's v1 helpers."""
     log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgres://", "postgresql://", "postgresql+")):
+            raise ValueError(POSTGRES_ONLY)
+        return value or None
 
     @property
     def normalized_base_path(self) -> str:

@@ -249,3 +249,45 @@ def config_server(config: Any) -> Any:
     import uvicorn
 
     return uvicorn.Server(config)
+
+
+async def test_second_run_on_a_busy_thread_gets_409() -> None:
+    hang = Hang()
+    async with serve(hanging_runtime(hang)) as client:
+        first = asyncio.create_task(client.post(f"{BASE}/agent/default/run", json=body()))
+        await asyncio.wait_for(hang.started.wait(), 5)
+        second = await client.post(f"{BASE}/agent/default/run", json=body(runId="r2"))
+        other_thread = await client.post(f"{BASE}/agent/default/stop/t1", json={"runId": "r1"})
+        await asyncio.wait_for(first, 5)
+    assert second.status_code == 409
+    assert second.json()["error"] == "thread_busy"
+    assert other_thread.json()["stopped"] is True
+
+
+async def test_second_run_supersedes_the_first_when_configured() -> None:
+    hang = Hang()
+    model = ScriptedChatModel(
+        turns=[calls(("c1", "hang", {}), id="m1"), answer("second run", id="m2")]
+    )
+    runtime = CopilotRuntime(actions=[Action(name="hang", handler=hang)], model=model)
+    async with serve(runtime, busy_thread="supersede") as client:
+        first = asyncio.create_task(client.post(f"{BASE}/agent/default/run", json=body()))
+        await asyncio.wait_for(hang.started.wait(), 5)
+        second = await client.post(f"{BASE}/agent/default/run", json=body(runId="r2"))
+        first_events = run_events(await asyncio.wait_for(first, 5))
+    assert hang.cancelled.is_set()
+    assert first_events[-1] == {"type": "RUN_FINISHED", "threadId": "t1", "runId": "r1"}
+    texts = [e["delta"] for e in run_events(second) if e["type"] == "TEXT_MESSAGE_CONTENT"]
+    assert "".join(texts) == "second run"
+
+
+async def test_thread_is_free_again_after_a_run_fails_to_start() -> None:
+    def broken(context: object) -> list[object]:
+        raise RuntimeError("boom")
+
+    model = ScriptedChatModel(turns=[])
+    async with serve(CopilotRuntime(actions=broken, model=model)) as client:  # type: ignore[arg-type]
+        first = await client.post(f"{BASE}/agent/default/run", json=body())
+        second = await client.post(f"{BASE}/agent/default/run", json=body(runId="r2"))
+    assert first.status_code == 500
+    assert second.status_code == 500  # not 409: the failed start released the thread

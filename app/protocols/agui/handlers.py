@@ -60,11 +60,11 @@ async def connect(server: Server, agent_id: str, body: Any) -> Response:
     return EventStreamResponse(sse_frames(_from_list(events)))
 
 
-def stop(server: Server, agent_id: str, thread_id: str, body: Any) -> JSONResponse:
-    """End the thread's run (the one named by `runId` when given) in this process."""
+async def stop(server: Server, agent_id: str, thread_id: str, body: Any) -> JSONResponse:
+    """End the thread's run (the one named by `runId` when given), in whichever worker runs it."""
     server.agent(agent_id)
     run_id = body.get("runId") if isinstance(body, dict) else None
-    stopped = server.registry.stop(agent_id, thread_id, run_id if isinstance(run_id, str) else None)
+    stopped = await server.stop(agent_id, thread_id, run_id if isinstance(run_id, str) else None)
     if stopped:
         return JSONResponse({"stopped": True, "interrupt": STOPPED})
     return JSONResponse({"stopped": False, "message": f"No active run on thread '{thread_id}'"})

@@ -58,7 +58,7 @@ def _add_rest_routes(router: APIRouter) -> None:
     @router.post("/agent/{agent_id}/stop/{thread_id}")
     async def stop(request: Request, agent_id: str, thread_id: str) -> Response:
         body = await json_body(request, required=False)
-        return handlers.stop(server_of(request), agent_id, thread_id, body)
+        return await handlers.stop(server_of(request), agent_id, thread_id, body)
 
 
 async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Response:
@@ -85,4 +85,4 @@ async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Re
     thread_id = params.get("threadId")
     if not isinstance(thread_id, str) or not thread_id:
         raise BadRequestError("params.threadId must be a non-empty string")
-    return handlers.stop(server, agent_id, thread_id, inner)
+    return await handlers.stop(server, agent_id, thread_id, inner)

@@ -18,6 +18,7 @@ from app.runs import RunRegistry
 from app.runtime import CopilotRuntime
 from app.server import Server
 from app.settings import Settings
+from app.threads import open_thread_store
 from graphs import new_uuid
 
 logger = logging.getLogger("copilot_runtime")
@@ -54,8 +55,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_checkpointer(settings) as checkpointer:
+        async with (
+            open_checkpointer(settings) as checkpointer,
+            open_thread_store(settings) as thread_store,
+        ):
             runtime.use_checkpointer(checkpointer)
+            server.threads = thread_store
             if settings.database_url:
                 server.coordinator = await open_postgres_coordinator(
                     settings.database_url, server.registry.stop

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ag_ui.core import BaseEvent, RunAgentInput
@@ -14,6 +14,9 @@ from actions import ActionContext, ActionSource
 from graphs import Agent, GraphAgent, ThreadSnapshot, chat_model_from_spec
 
 DEFAULT_AGENT_ID = "default"
+
+UserResolver = Callable[[ActionContext], str | None]
+"""Returns the id of the user a request comes from (verify it: e.g. decode its token)."""
 
 
 @runtime_checkable
@@ -30,6 +33,10 @@ class ServedAgent(Protocol):
 
     async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
         """The stored thread, if the agent keeps threads."""
+        ...
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Forget the thread's checkpoints."""
         ...
 
 
@@ -49,6 +56,7 @@ class CopilotRuntime:
         model: BaseChatModel | str | None = None,
         instructions: str | None = None,
         max_steps: int = 25,
+        identify_user: UserResolver | None = None,
     ) -> None:
         """Create a runtime.
 
@@ -61,7 +69,10 @@ class CopilotRuntime:
                 environment: OpenAI when OPENAI_API_KEY is set, else the offline demo model).
             instructions: The default agent's system prompt.
             max_steps: Model steps per run before the run ends with RUN_ERROR.
+            identify_user: Who is asking (from the request's ActionContext: headers, properties),
+                so thread lists show each user their own threads; None: one shared namespace.
         """
+        self.identify_user = identify_user
         if isinstance(model, BaseChatModel):
             chat_model, self.model_label, self.is_offline_demo = model, type(model).__name__, False
         else:
@@ -79,6 +90,10 @@ class CopilotRuntime:
             )
         for agent_id, agent in (agents or {}).items():
             self.agents[agent_id] = _served(agent, max_steps)
+
+    def owner(self, context: ActionContext) -> str:
+        """The thread owner for a request ("" when users are not identified)."""
+        return (self.identify_user(context) if self.identify_user else None) or ""
 
     def use_checkpointer(self, checkpointer: BaseCheckpointSaver[Any]) -> None:
         """Give the built-in agents a place to keep threads (user graphs keep their own)."""

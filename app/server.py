@@ -16,6 +16,7 @@ from app.runs import ActiveRun, RunRegistry
 from app.runtime import CopilotRuntime, ServedAgent
 from app.settings import Settings
 from app.streaming import stream_run
+from app.threads import ThreadStore
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,15 @@ class Server:
     new_id: Callable[[], str]
     coordinator: RunCoordinator = field(default_factory=LocalCoordinator)
     """Replaced at start-up by the PostgreSQL one when workers share a database."""
+    threads: ThreadStore | None = None
+    """Thread metadata, opened at start-up."""
+
+    async def may_read(self, thread_id: str, owner: str) -> bool:
+        """Whether `owner` may see the thread (threads without metadata are open to all)."""
+        if self.threads is None:
+            return True
+        record = await self.threads.get(thread_id)
+        return record is None or record.owner == owner
 
     async def stop(self, agent_id: str, thread_id: str, run_id: str | None) -> bool:
         """Stop the thread's run, here or in another worker."""
@@ -76,7 +86,13 @@ async def start_run(
         InternalError: anything else went wrong before the first event (logged, no text).
     """
     agent = server.agent(agent_id)
+    owner = server.runtime.owner(context)
     await claim_thread(server, agent_id, run_input.thread_id)
+    try:
+        await record_thread(server, run_input, agent_id, owner)
+    except BaseException:
+        await server.coordinator.release(run_input.thread_id)
+        raise
     active = server.registry.register(run_input.thread_id, run_input.run_id, agent_id)
     events = agent.run(run_input, context)
     try:
@@ -99,6 +115,22 @@ async def start_run(
         new_id=server.new_id(),
     )
     return StartedRun(active=active, events=stream, server=server)
+
+
+async def record_thread(
+    server: Server, run_input: RunAgentInput, agent_id: str, owner: str
+) -> None:
+    """Create or touch the thread's metadata; another user's thread is not found."""
+    if server.threads is None:
+        return
+    record = await server.threads.get(run_input.thread_id)
+    if record is not None and (record.owner != owner or record.agent_id != agent_id):
+        raise NotFoundError(f"Thread '{run_input.thread_id}' not found", error="Thread not found")
+    first_text = next(
+        (m.content for m in run_input.messages if m.role == "user" and isinstance(m.content, str)),
+        "",
+    )
+    await server.threads.record_run(run_input.thread_id, agent_id, owner, first_text)
 
 
 async def claim_thread(server: Server, agent_id: str, thread_id: str) -> None:

@@ -79,6 +79,11 @@ class Agent:
         """The stored thread (messages and shared state), or None when it is unknown."""
         return await read_snapshot(self.graph, thread_id, state_key="state")
 
+    async def delete_thread(self, thread_id: str) -> None:
+        """Forget the thread's checkpoints."""
+        if isinstance(self.graph.checkpointer, BaseCheckpointSaver):
+            await self.graph.checkpointer.adelete_thread(thread_id)
+
     async def run(
         self, run_input: RunAgentInput, context: ActionContext | None = None
     ) -> AsyncIterator[BaseEvent]:

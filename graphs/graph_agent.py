@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput, StateSnapshotEvent
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from actions import ActionContext
 from graphs.messages import langchain_messages
@@ -54,3 +55,8 @@ class GraphAgent:
     async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
         """The thread as stored by the graph's own checkpointer."""
         return await read_snapshot(self.graph, thread_id, state_key=None)
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Forget the thread's checkpoints in the graph's own checkpointer."""
+        if isinstance(self.graph.checkpointer, BaseCheckpointSaver):
+            await self.graph.checkpointer.adelete_thread(thread_id)

@@ -26,7 +26,7 @@ STOPPED = {"type": "RUN_ERROR", "message": "Run stopped by user", "code": "STOPP
 
 def info(server: Server) -> JSONResponse:
     """RuntimeInfo."""
-    return JSONResponse(runtime_info(server.runtime))
+    return JSONResponse(runtime_info(server.runtime, thread_endpoints=server.settings.rest_routes))
 
 
 async def run(server: Server, request: Request, agent_id: str, body: Any) -> Response:
@@ -43,11 +43,17 @@ async def run(server: Server, request: Request, agent_id: str, body: Any) -> Res
     return EventStreamResponse(sse_frames(started.events), on_close=started.release)
 
 
-async def connect(server: Server, agent_id: str, body: Any) -> Response:
-    """The stored thread as a replay; an empty stream for a thread never seen (never 404)."""
+async def connect(server: Server, request: Request, agent_id: str, body: Any) -> Response:
+    """The stored thread as a replay; an empty stream for a thread never seen (never 404),
+    and for another user's thread, which must look exactly like one never seen."""
     agent = server.agent(agent_id)
     run_input = run_input_from_body(body)
-    snapshot = await agent.thread_snapshot(run_input.thread_id)
+    context = action_context(
+        request, agent_id=agent_id, thread_id=run_input.thread_id, properties={}
+    )
+    snapshot = None
+    if await server.may_read(run_input.thread_id, server.runtime.owner(context)):
+        snapshot = await agent.thread_snapshot(run_input.thread_id)
     events: list[BaseEvent] = []
     if snapshot is not None:
         ids = {"thread_id": run_input.thread_id, "run_id": run_input.run_id}

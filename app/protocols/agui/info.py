@@ -16,8 +16,11 @@ def package_version() -> str:
         return "0.0.0"
 
 
-def runtime_info(runtime: CopilotRuntime) -> dict[str, Any]:
-    """`agents` is always an object and `mode` is "sse" (anything else changes client transport)."""
+def runtime_info(runtime: CopilotRuntime, *, thread_endpoints: bool) -> dict[str, Any]:
+    """`agents` is always an object and `mode` is "sse" (anything else changes client transport).
+
+    Thread endpoints are advertised only where a client can reach them (the REST routes).
+    """
     return {
         "version": package_version(),
         "agents": {
@@ -31,9 +34,9 @@ def runtime_info(runtime: CopilotRuntime) -> dict[str, Any]:
         "audioFileTranscriptionEnabled": False,
         "mode": "sse",
         "threadEndpoints": {
-            "list": False,
-            "inspect": False,
-            "mutations": False,
+            "list": thread_endpoints,
+            "inspect": thread_endpoints,
+            "mutations": thread_endpoints,
             "realtimeMetadata": False,
         },
         "suggestions": False,

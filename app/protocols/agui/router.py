@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from app.errors import BadRequestError
 from app.protocols.agui import handlers
 from app.protocols.agui.inbound import json_body
+from app.protocols.agui.threads import threads_router
 from app.server import Server
 
 ENVELOPE_METHODS = ("info", "agent/run", "agent/connect", "agent/stop")
@@ -34,6 +35,7 @@ def agui_router(*, rest_routes: bool = True) -> APIRouter:
 
     if rest_routes:
         _add_rest_routes(router)
+        router.include_router(threads_router(server_of))
     return router
 
 
@@ -53,7 +55,9 @@ def _add_rest_routes(router: APIRouter) -> None:
 
     @router.post("/agent/{agent_id}/connect")
     async def connect(request: Request, agent_id: str) -> Response:
-        return await handlers.connect(server_of(request), agent_id, await json_body(request))
+        return await handlers.connect(
+            server_of(request), request, agent_id, await json_body(request)
+        )
 
     @router.post("/agent/{agent_id}/stop/{thread_id}")
     async def stop(request: Request, agent_id: str, thread_id: str) -> Response:
@@ -81,7 +85,7 @@ async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Re
     if method == "agent/run":
         return await handlers.run(server, request, agent_id, inner)
     if method == "agent/connect":
-        return await handlers.connect(server, agent_id, inner)
+        return await handlers.connect(server, request, agent_id, inner)
     thread_id = params.get("threadId")
     if not isinstance(thread_id, str) or not thread_id:
         raise BadRequestError("params.threadId must be a non-empty string")

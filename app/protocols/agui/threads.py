@@ -1,0 +1,121 @@
+"""The thread routes (REST only): list, inspect, rename, archive, delete (protocols.md 1.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.context import action_context
+from app.errors import BadRequestError, NotFoundError
+from app.protocols.agui.inbound import json_body
+from app.server import Server
+from app.threads import ThreadRecord, ThreadStore
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+def threads_router(server_of: Callable[[Request], Server]) -> APIRouter:
+    """Routes relative to the base path; `server_of(request)` gives the app's Server."""
+    router = APIRouter()
+
+    @router.get("/threads")
+    async def list_threads(request: Request) -> Response:
+        server, owner, agent_id = _caller(server_of(request), request, request.query_params)
+        query = request.query_params
+        try:
+            limit = min(max(int(query.get("limit") or DEFAULT_PAGE), 1), MAX_PAGE)
+            page = await _store(server).page(
+                agent_id,
+                owner,
+                include_archived=query.get("includeArchived") == "true",
+                limit=limit,
+                cursor=query.get("cursor") or None,
+            )
+        except ValueError as error:
+            raise BadRequestError(f"Bad paging parameters: {error}") from None
+        threads = [thread.as_json() for thread in page.threads]
+        return JSONResponse({"threads": threads, "nextCursor": page.next_cursor})
+
+    @router.get("/threads/{thread_id}/{view}")
+    async def inspect(request: Request, thread_id: str, view: str) -> Response:
+        server, owner, agent_id = _caller(server_of(request), request, request.query_params)
+        if view not in ("messages", "state", "events"):
+            raise NotFoundError(f"No route GET /threads/{thread_id}/{view}")
+        await _owned(server, thread_id, owner, agent_id)
+        snapshot = await server.agent(agent_id).thread_snapshot(thread_id)
+        messages = [m.model_dump(by_alias=True) for m in snapshot.messages] if snapshot else []
+        state = snapshot.state if snapshot else {}
+        if view == "messages":
+            return JSONResponse({"messages": messages})
+        if view == "state":
+            return JSONResponse({"state": state})
+        events = [
+            {"type": "MESSAGES_SNAPSHOT", "messages": messages},
+            {"type": "STATE_SNAPSHOT", "snapshot": state},
+        ]
+        return JSONResponse({"events": events})
+
+    @router.patch("/threads/{thread_id}")
+    async def update(request: Request, thread_id: str) -> Response:
+        body = await json_body(request)
+        server, owner, agent_id = _caller(server_of(request), request, body)
+        record = await _owned(server, thread_id, owner, agent_id)
+        name, archived = _changes(body)
+        changed = await _store(server).update(record, name=name, archived=archived)
+        return JSONResponse(changed.as_json())
+
+    @router.post("/threads/{thread_id}/archive")
+    async def archive(request: Request, thread_id: str) -> Response:
+        body = await json_body(request, required=False)
+        server, owner, agent_id = _caller(server_of(request), request, body)
+        record = await _owned(server, thread_id, owner, agent_id)
+        await _store(server).update(record, archived=True)
+        return JSONResponse({"threadId": thread_id, "archived": True})
+
+    @router.delete("/threads/{thread_id}")
+    async def delete(request: Request, thread_id: str) -> Response:
+        body = await json_body(request, required=False)
+        server, owner, agent_id = _caller(server_of(request), request, body or request.query_params)
+        await _owned(server, thread_id, owner, agent_id)
+        await server.agent(agent_id).delete_thread(thread_id)
+        await _store(server).delete(thread_id)
+        return JSONResponse({"threadId": thread_id, "deleted": True})
+
+    return router
+
+
+def _changes(body: dict[str, Any]) -> tuple[str | None, bool | None]:
+    name, archived = body.get("name"), body.get("archived")
+    if name is not None and not isinstance(name, str):
+        raise BadRequestError("name must be a string")
+    if archived is not None and not isinstance(archived, bool):
+        raise BadRequestError("archived must be true or false")
+    return name, archived
+
+
+def _caller(server: Server, request: Request, source: Any) -> tuple[Server, str, str]:
+    agent_id = source.get("agentId") if hasattr(source, "get") else None
+    if not isinstance(agent_id, str) or not agent_id:
+        raise BadRequestError("agentId is required")
+    server.agent(agent_id)
+    context = action_context(request, agent_id=agent_id, thread_id=None, properties={})
+    return server, server.runtime.owner(context), agent_id
+
+
+def _store(server: Server) -> ThreadStore:
+    if server.threads is None:
+        raise NotFoundError("Thread endpoints are not available", error="not_found")
+    return server.threads
+
+
+async def _owned(server: Server, thread_id: str, owner: str, agent_id: str) -> ThreadRecord:
+    """The caller's thread; anyone else's is as absent as a missing one."""
+    record = await _store(server).get(thread_id)
+    if record is None or record.owner != owner or record.agent_id != agent_id:
+        raise NotFoundError(f"Thread '{thread_id}' not found", error="Thread not found")
+    return record

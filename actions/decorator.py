@@ -96,12 +96,7 @@ def parse_docstring(docstring: str) -> tuple[str, dict[str, str]]:
 def _parameters_from_signature(
     action_name: str, function: Handler, argument_docs: Mapping[str, str]
 ) -> tuple[Parameter, ...]:
-    try:
-        hints = get_type_hints(function)
-    except Exception as error:  # a forward reference that cannot be resolved
-        raise ActionDefinitionError(
-            action_name, f"its type hints cannot be read: {error}"
-        ) from error
+    hints = _type_hints(action_name, function)
     parameters = []
     for argument in inspect.signature(function).parameters.values():
         if argument.name == CONTEXT_ARGUMENT or argument.kind in (
@@ -123,6 +118,16 @@ def _parameters_from_signature(
             )
         )
     return tuple(parameters)
+
+
+def _type_hints(action_name: str, owner: Any) -> dict[str, Any]:
+    try:
+        return get_type_hints(owner)
+    except Exception as error:  # a forward reference that cannot be resolved
+        name = getattr(owner, "__name__", repr(owner))
+        raise ActionDefinitionError(
+            action_name, f"type hints cannot be read ({name}): {error}"
+        ) from error
 
 
 def _strip_none(hint: Any) -> tuple[Any, bool]:
@@ -179,13 +184,7 @@ def _shape(
 def _typeddict_attributes(action_name: str, hint: Any) -> tuple[Parameter, ...]:
     required_keys: frozenset[str] = getattr(hint, "__required_keys__", frozenset())
     attributes = []
-    try:
-        hints = get_type_hints(hint)
-    except Exception as error:  # a forward reference that cannot be resolved
-        raise ActionDefinitionError(
-            action_name, f"the type hints of {hint.__name__} cannot be read: {error}"
-        ) from error
-    for key, value in hints.items():
+    for key, value in _type_hints(action_name, hint).items():
         value, is_optional = _strip_none(value)
         attributes.append(
             _parameter(action_name, key, value, required=key in required_keys and not is_optional)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
@@ -165,8 +164,3 @@ def forced_tool_choice(forwarded_props: JsonValue | Any) -> str | None:
     if isinstance(choice, str) and choice not in ("auto", "none"):
         return choice
     return None
-
-
-def readable_json(value: JsonValue) -> str:
-    """How a non-string context value is shown to the model."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ag_ui.core import (
     BaseEvent,
+    EventType,
     RunErrorEvent,
     RunFinishedEvent,
     StateSnapshotEvent,
@@ -39,18 +40,20 @@ SUCCESS: Json = {"code": "Success", "__typename": "SuccessMessageStatus"}
 PENDING: Json = {"code": "Pending", "__typename": "PendingMessageStatus"}
 RESPONSE_SUCCESS: Json = {"code": "Success", "__typename": "SuccessResponseStatus"}
 UNKNOWN_ACTION = "unknown"
-EMITTED_EVENTS = (
-    "RUN_FINISHED",
-    "RUN_ERROR",
-    "STATE_SNAPSHOT",
-    "STEP_STARTED",
-    "TEXT_MESSAGE_CONTENT",
-    "TEXT_MESSAGE_END",
-    "TEXT_MESSAGE_START",
-    "TOOL_CALL_ARGS",
-    "TOOL_CALL_END",
-    "TOOL_CALL_RESULT",
-    "TOOL_CALL_START",
+EMITTED_EVENTS = frozenset(
+    {
+        EventType.RUN_FINISHED,
+        EventType.RUN_ERROR,
+        EventType.STATE_SNAPSHOT,
+        EventType.STEP_STARTED,
+        EventType.TEXT_MESSAGE_START,
+        EventType.TEXT_MESSAGE_CONTENT,
+        EventType.TEXT_MESSAGE_END,
+        EventType.TOOL_CALL_START,
+        EventType.TOOL_CALL_ARGS,
+        EventType.TOOL_CALL_END,
+        EventType.TOOL_CALL_RESULT,
+    }
 )
 """The event types that change the response; every other one is translated to nothing."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-from ag_ui.core import BaseEvent
+from ag_ui.core import BaseEvent, RunAgentInput
 from graphql import ExecutionResult, GraphQLError, execute
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -21,7 +21,7 @@ from app.protocols.graphql.framing import (
     multipart_part,
     sse_event,
 )
-from app.protocols.graphql.inbound import reconciled, run_from_graphql
+from app.protocols.graphql.inbound import GraphqlRun, reconciled, run_from_graphql
 from app.protocols.graphql.outbound import ROOT, AgentSession, GraphqlEncoder, Json
 from app.protocols.graphql.schema import (
     GraphqlRequestError,
@@ -47,19 +47,7 @@ async def generate_response(
         GraphqlRequestError: the arguments do not map to a run.
         ProtocolError, ActionDefinitionError: as `start_run` raises them.
     """
-    try:
-        arguments = GenerateArguments.model_validate(operation.generate_arguments)
-    except ValidationError as error:
-        problems = [
-            GraphQLError(f"{_where(item['loc'])}: {item['msg']}") for item in error.errors()
-        ]
-        raise GraphqlRequestError(problems) from None
-    run = run_from_graphql(arguments, new_id=server.new_id)
-    agent = server.agent(run.agent_id)
-    run_input = run.run_input
-    snapshot = await agent.thread_snapshot(run_input.thread_id)
-    if snapshot is not None:
-        run_input = reconciled(run_input, snapshot.messages)
+    run, run_input = await _run_of(server, operation)
     context = action_context(
         request,
         agent_id=run.agent_id,
@@ -88,6 +76,21 @@ async def generate_response(
     frame = multipart_part if transport == "multipart" else sse_event
     parts = _parts(encoder, started.events, frame, is_sse=transport == "sse")
     return IncrementalResponse(parts, transport=transport, on_close=started.release)
+
+
+async def _run_of(server: Server, operation: Operation) -> tuple[GraphqlRun, RunAgentInput]:
+    try:
+        arguments = GenerateArguments.model_validate(operation.generate_arguments)
+    except ValidationError as error:
+        problems = [
+            GraphQLError(f"{_where(item['loc'])}: {item['msg']}") for item in error.errors()
+        ]
+        raise GraphqlRequestError(problems) from None
+    run = run_from_graphql(arguments, new_id=server.new_id)
+    snapshot = await server.agent(run.agent_id).thread_snapshot(run.run_input.thread_id)
+    if snapshot is None:
+        return run, run.run_input
+    return run, reconciled(run.run_input, snapshot.messages)
 
 
 async def _consume(encoder: GraphqlEncoder, events: AsyncIterator[BaseEvent | None]) -> None:

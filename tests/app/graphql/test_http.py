@@ -381,3 +381,29 @@ async def test_mutation_over_get_is_refused_with_405() -> None:
         response = await client.get(BASE, params={"query": query})
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+
+
+async def test_generate_ends_with_agent_state_when_chat_is_locked_to_an_agent() -> None:
+    body = generate_body(
+        text("u1", "user", "hi"),
+        threadId="t1",
+        agentSession={"agentName": "default"},
+        agentStates=[{"agentName": "default", "state": '{"count": 2}'}],
+    )
+    async with serve(hello_runtime()) as client:
+        response = await post(client, body, "application/json")
+    *_, state_message = response.json()["data"][ROOT]["messages"]
+    assert state_message == {
+        "__typename": "AgentStateMessageOutput",
+        "id": "srv-3",  # srv-1: the run, srv-2: kept by the stop machinery
+        "createdAt": state_message["createdAt"],
+        "status": SUCCESS,
+        "threadId": "t1",
+        "state": '{"count": 2}',
+        "running": True,
+        "agentName": "default",
+        "nodeName": "",
+        "runId": "srv-1",
+        "active": False,
+        "role": "assistant",
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -30,6 +30,7 @@ from pydantic import JsonValue
 SCHEMA_RESOURCE = "schema.graphql"
 GENERATE = "generateCopilotResponse"
 INCREMENTAL_DIRECTIVES = frozenset({"defer", "stream"})
+DOCUMENT_CACHE_SIZE = 64
 
 
 class GraphqlRequestError(Exception):
@@ -83,6 +84,21 @@ def execution_schema() -> GraphQLSchema:
     return GraphQLSchema(**kwargs)
 
 
+@lru_cache(maxsize=DOCUMENT_CACHE_SIZE)
+def checked_document(query: str) -> DocumentNode | tuple[GraphQLError, ...]:
+    """The parsed document, or its syntax or validation errors.
+
+    Clients send the same few documents on every request, and parsing plus validating the
+    mutation costs about 10 ms; both outcomes are cached by the query text.
+    """
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return (error,)
+    problems = validate(copilot_schema(), document)
+    return tuple(problems) if problems else document
+
+
 def prepare_operation(
     query: str, variables: Mapping[str, JsonValue] | None, operation_name: str | None
 ) -> Operation:
@@ -93,13 +109,9 @@ def prepare_operation(
             as GraphQL errors, so they are answered with HTTP 200).
     """
     schema = copilot_schema()
-    try:
-        document = parse(query)
-    except GraphQLError as error:
-        raise GraphqlRequestError([error]) from None
-    problems = validate(schema, document)
-    if problems:
-        raise GraphqlRequestError(list(problems))
+    document = checked_document(query)
+    if isinstance(document, tuple):
+        raise GraphqlRequestError(list(document))
     definition = get_operation_ast(document, operation_name)
     if definition is None:
         wanted = f"named '{operation_name}'" if operation_name else "(send operationName)"

@@ -8,6 +8,7 @@ from pydantic import JsonValue
 
 from app.protocols.graphql.schema import (
     GraphqlRequestError,
+    checked_document,
     copilot_schema,
     prepare_operation,
     without_incremental_directives,
@@ -70,3 +71,7 @@ def test_without_incremental_directives_drops_defer_and_stream_only() -> None:
     assert "@defer" not in printed
     assert "@stream" not in printed
     assert "... on CopilotResponse {" in printed
+
+
+def test_checked_document_parses_each_query_text_once_when_clients_repeat_it() -> None:
+    assert checked_document(GENERATE) is checked_document(GENERATE)

@@ -14,6 +14,7 @@ from app.checkpoints import open_checkpointer
 from app.coordination import open_postgres_coordinator
 from app.errors import install_error_handlers
 from app.protocols.agui.router import agui_router
+from app.protocols.graphql import graphql_router
 from app.runs import RunRegistry
 from app.runtime import CopilotRuntime
 from app.server import Server
@@ -79,6 +80,7 @@ def create_app(
     app.include_router(
         agui_router(rest_routes=settings.rest_routes), prefix=settings.normalized_base_path
     )
+    app.include_router(graphql_router(), prefix=settings.normalized_base_path)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

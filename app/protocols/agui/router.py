@@ -12,6 +12,7 @@ from app.errors import BadRequestError
 from app.protocols.agui import handlers
 from app.protocols.agui.inbound import json_body
 from app.protocols.agui.threads import threads_router
+from app.protocols.graphql import graphql_response
 from app.server import Server
 
 ENVELOPE_METHODS = ("info", "agent/run", "agent/connect", "agent/stop")
@@ -70,7 +71,7 @@ async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Re
     method = body.get("method")
     if method is None:
         if "query" in body:
-            raise BadRequestError("GraphQL requests are not served by this runtime yet")
+            return await graphql_response(server, request, body)
         raise BadRequestError("Missing method field")
     if method == "info":
         return handlers.info(server)

@@ -1,0 +1,143 @@
+"""generateCopilotResponse: start the run, then stream it incrementally or answer one JSON body."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from ag_ui.core import BaseEvent, RunAgentInput
+from graphql import ExecutionResult, GraphQLError, execute
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.context import action_context
+from app.protocols.graphql.framing import (
+    MULTIPART_END,
+    SSE_END,
+    SSE_KEEPALIVE,
+    IncrementalResponse,
+    Transport,
+    multipart_part,
+    sse_event,
+)
+from app.protocols.graphql.inbound import GraphqlRun, reconciled, run_from_graphql
+from app.protocols.graphql.outbound import ROOT, AgentSession, GraphqlEncoder, Json
+from app.protocols.graphql.schema import (
+    GraphqlRequestError,
+    Operation,
+    execution_schema,
+    without_incremental_directives,
+)
+from app.protocols.graphql.wire import GenerateArguments
+from app.server import Server, start_run
+
+
+def utc_now() -> str:
+    """DateTimeISO as graphql-scalars writes it: milliseconds, `Z`."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def generate_response(
+    server: Server, request: Request, operation: Operation, transport: Transport
+) -> Response:
+    """Run the agent the mutation names; failures before its first event raise (not streamed).
+
+    Raises:
+        GraphqlRequestError: the arguments do not map to a run.
+        ProtocolError, ActionDefinitionError: as `start_run` raises them.
+    """
+    run, run_input = await _run_of(server, operation)
+    context = action_context(
+        request,
+        agent_id=run.agent_id,
+        thread_id=run_input.thread_id,
+        properties=run_input.forwarded_props,
+        page_url=run.page_url,
+    )
+    started = await start_run(server, run.agent_id, run_input, context)
+    session = None
+    if run.is_agent_session:
+        state = run_input.state if isinstance(run_input.state, dict) else {}
+        session = AgentSession(agent_name=run.agent_id, state=state)
+    encoder = GraphqlEncoder(
+        thread_id=run_input.thread_id,
+        run_id=run_input.run_id,
+        new_id=server.new_id,
+        now=utc_now,
+        session=session,
+    )
+    if transport == "json":
+        try:
+            await _consume(encoder, started.events)
+        finally:
+            await started.release()
+        return JSONResponse(materialised(operation, encoder.response()).formatted)
+    frame = multipart_part if transport == "multipart" else sse_event
+    parts = _parts(encoder, started.events, frame, is_sse=transport == "sse")
+    return IncrementalResponse(parts, transport=transport, on_close=started.release)
+
+
+async def _run_of(server: Server, operation: Operation) -> tuple[GraphqlRun, RunAgentInput]:
+    try:
+        arguments = GenerateArguments.model_validate(operation.generate_arguments)
+    except ValidationError as error:
+        problems = [
+            GraphQLError(f"{_where(item['loc'])}: {item['msg']}") for item in error.errors()
+        ]
+        raise GraphqlRequestError(problems) from None
+    run = run_from_graphql(arguments, new_id=server.new_id)
+    snapshot = await server.agent(run.agent_id).thread_snapshot(run.run_input.thread_id)
+    if snapshot is None:
+        return run, run.run_input
+    return run, reconciled(run.run_input, snapshot.messages)
+
+
+async def _consume(encoder: GraphqlEncoder, events: AsyncIterator[BaseEvent | None]) -> None:
+    async for event in events:
+        if event is not None:
+            encoder.translate(event)
+    encoder.finish()
+
+
+async def _parts(
+    encoder: GraphqlEncoder,
+    events: AsyncIterator[BaseEvent | None],
+    frame: Callable[[Json], bytes],
+    *,
+    is_sse: bool,
+) -> AsyncIterator[bytes]:
+    yield frame(encoder.start())
+    async for event in events:
+        if event is None:
+            # A multipart stream has no comment syntax; only SSE can say "still here".
+            if is_sse:
+                yield SSE_KEEPALIVE
+            continue
+        entries = encoder.translate(event)
+        if entries:
+            yield frame({"incremental": entries, "hasNext": True})
+    yield frame(encoder.finish())
+    yield SSE_END if is_sse else MULTIPART_END
+
+
+def materialised(operation: Operation, response: Json) -> ExecutionResult:
+    """The whole answer in one body, shaped by the client's own selection set.
+
+    graphql-core executes the document (without @defer/@stream) over the finished response,
+    so aliases, `__typename` and the fields each client picked come out exactly as asked.
+    """
+    result = execute(
+        execution_schema(),
+        without_incremental_directives(operation.document),
+        root_value={ROOT: response},
+        variable_values=operation.variables,
+        operation_name=operation.name,
+    )
+    if not isinstance(result, ExecutionResult):  # nothing in an in-memory response awaits
+        raise TypeError("the materialised response resolved asynchronously")
+    return result
+
+
+def _where(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "arguments"

@@ -1,0 +1,136 @@
+"""The queries (hello, availableAgents, loadAgentState), executed by graphql-core itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from ag_ui.core import AssistantMessage, Message, TextPart, ToolMessage, UserMessage
+from graphql import ExecutionResult, GraphQLError, execute
+from pydantic import JsonValue
+
+from app.protocols.graphql.schema import (
+    Operation,
+    execution_schema,
+    without_incremental_directives,
+)
+from app.protocols.graphql.wire import LoadAgentStateInput
+from app.runtime import CopilotRuntime
+
+HELLO = "Hello World"
+UNKNOWN_AGENT = "Agent '{name}' was not found. Available agents: {available}."
+
+
+async def run_query(runtime: CopilotRuntime, operation: Operation) -> ExecutionResult:
+    """Execute a query against the runtime; errors land in the result, as GraphQL has them."""
+    # graphql-core's default resolver reads these keys and calls the callables with the
+    # field's arguments, so any selection (aliases, __typename, several fields) just works.
+    root: dict[str, object] = {
+        "hello": HELLO,
+        "availableAgents": partial(available_agents, runtime),
+        "loadAgentState": partial(load_agent_state, runtime),
+    }
+    result = execute(
+        execution_schema(),
+        without_incremental_directives(operation.document),
+        root_value=root,
+        variable_values=operation.variables,
+        operation_name=operation.name,
+    )
+    if isinstance(result, ExecutionResult):
+        return result
+    return await result
+
+
+def available_agents(runtime: CopilotRuntime, _info: object) -> dict[str, JsonValue]:
+    """Every agent of the runtime, by id."""
+    agents: list[JsonValue] = [
+        {"id": agent_id, "name": agent_id, "description": agent.description}
+        for agent_id, agent in runtime.agents.items()
+    ]
+    return {"agents": agents}
+
+
+async def load_agent_state(
+    runtime: CopilotRuntime, _info: object, data: dict[str, Any]
+) -> dict[str, JsonValue]:
+    """The stored thread of an agent; an unknown agent is a GraphQL error."""
+    request = LoadAgentStateInput.model_validate(data)
+    agent = runtime.agents.get(request.agent_name)
+    if agent is None:
+        available = ", ".join(runtime.agents)
+        raise GraphQLError(UNKNOWN_AGENT.format(name=request.agent_name, available=available))
+    snapshot = await agent.thread_snapshot(request.thread_id)
+    if snapshot is None:
+        return {
+            "threadId": request.thread_id,
+            "threadExists": False,
+            "state": "{}",
+            "messages": "[]",
+        }
+    state = {k: v for k, v in snapshot.state.items() if k != "messages"}
+    return {
+        "threadId": request.thread_id,
+        "threadExists": True,
+        "state": json.dumps(state, ensure_ascii=False),
+        "messages": json.dumps(copilotkit_messages(snapshot.messages), ensure_ascii=False),
+    }
+
+
+def copilotkit_messages(messages: Sequence[Message]) -> list[JsonValue]:
+    """A stored thread in CopilotKit's JSON representation (`loadMessagesFromJsonRepresentation`).
+
+    The client tells kinds apart by their keys: `content` (text), `arguments` (an action call),
+    `result` (its result). System prompts are left out: the client rebuilds its own.
+    """
+    names = {
+        call.id: call.function.name
+        for message in messages
+        if isinstance(message, AssistantMessage)
+        for call in message.tool_calls or ()
+    }
+    converted: list[JsonValue] = []
+    for message in messages:
+        match message:
+            case UserMessage(content=content):
+                text = content if isinstance(content, str) else _text(content)
+                converted.append({"id": message.id, "role": "user", "content": text})
+            case AssistantMessage():
+                converted.extend(_assistant(message))
+            case ToolMessage(tool_call_id=call_id, content=content):
+                converted.append(
+                    {
+                        # The id the streamed answer used for a server-side result.
+                        "id": f"result-{call_id}",
+                        "result": content if isinstance(content, str) else _text(content),
+                        "actionExecutionId": call_id,
+                        "actionName": names.get(call_id, "unknown"),
+                    }
+                )
+    return converted
+
+
+def _assistant(message: AssistantMessage) -> list[JsonValue]:
+    items: list[JsonValue] = []
+    if message.content:
+        items.append({"id": message.id, "role": "assistant", "content": message.content})
+    for call in message.tool_calls or ():
+        try:
+            arguments: JsonValue = json.loads(call.function.arguments or "{}")
+        except json.JSONDecodeError:
+            arguments = {}
+        items.append(
+            {
+                "id": call.id,
+                "name": call.function.name,
+                "arguments": arguments,
+                "parentMessageId": message.id,
+            }
+        )
+    return items
+
+
+def _text(parts: Sequence[object]) -> str:
+    return "".join(part.text for part in parts if isinstance(part, TextPart))

@@ -11,7 +11,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 
 from actions import ActionContext, ActionSource
-from graphs import Agent, GraphAgent, ThreadSnapshot, chat_model_from_spec
+from graphs import Agent, GraphAgent, ThreadSnapshot, chat_model_from_spec, new_uuid
 
 DEFAULT_AGENT_ID = "default"
 
@@ -57,6 +57,7 @@ class CopilotRuntime:
         instructions: str | None = None,
         max_steps: int = 25,
         identify_user: UserResolver | None = None,
+        new_id: Callable[[], str] = new_uuid,
     ) -> None:
         """Create a runtime.
 
@@ -69,6 +70,7 @@ class CopilotRuntime:
                 environment: OpenAI when OPENAI_API_KEY is set, else the offline demo model).
             instructions: The default agent's system prompt.
             max_steps: Model steps per run before the run ends with RUN_ERROR.
+            new_id: Id source for the tool-result messages of the built-in agent.
             identify_user: Who is asking (from the request's ActionContext: headers, properties),
                 so thread lists show each user their own threads; None: one shared namespace.
         """
@@ -87,6 +89,7 @@ class CopilotRuntime:
                 instructions=instructions,
                 max_steps=max_steps,
                 description="The default agent with the runtime's backend actions.",
+                new_id=new_id,
             )
         for agent_id, agent in (agents or {}).items():
             self.agents[agent_id] = _served(agent, max_steps)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from ag_ui.core import BaseEvent, RunAgentInput
+from starlette.requests import Request
 
 from actions import ActionContext, ActionDefinitionError, failure_summary
 from app.coordination import LocalCoordinator, RunCoordinator
@@ -55,6 +56,13 @@ class Server:
         if agent is None:
             raise NotFoundError(f"Agent '{agent_id}' does not exist", error="Agent not found")
         return agent
+
+
+def server_of(request: Request) -> Server:
+    """The app's Server (set by create_app)."""
+    server = request.app.state.server
+    assert isinstance(server, Server)
+    return server
 
 
 @dataclass(frozen=True, slots=True)

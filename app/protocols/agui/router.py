@@ -13,16 +13,9 @@ from app.protocols.agui import handlers
 from app.protocols.agui.inbound import json_body
 from app.protocols.agui.threads import threads_router
 from app.protocols.graphql import graphql_response
-from app.server import Server
+from app.server import Server, server_of
 
 ENVELOPE_METHODS = ("info", "agent/run", "agent/connect", "agent/stop")
-
-
-def server_of(request: Request) -> Server:
-    """The app's Server (set by create_app)."""
-    server = request.app.state.server
-    assert isinstance(server, Server)
-    return server
 
 
 def agui_router(*, rest_routes: bool = True) -> APIRouter:

@@ -19,7 +19,7 @@ from app.protocols.graphql.framing import negotiate
 from app.protocols.graphql.generate import generate_response
 from app.protocols.graphql.queries import run_query
 from app.protocols.graphql.schema import GraphqlRequestError, Operation, prepare_operation
-from app.server import Server
+from app.server import Server, server_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def graphql_router() -> APIRouter:
             "operationName": params.get("operationName"),
             "variables": variables,
         }
-        return await graphql_response(_server(request), request, body, is_get=True)
+        return await graphql_response(server_of(request), request, body, is_get=True)
 
     return router
 
@@ -114,9 +114,3 @@ def _errors(errors: list[GraphQLError], *, has_data: bool = False) -> JSONRespon
     if has_data:
         body = {"data": None, **body}
     return JSONResponse(body)
-
-
-def _server(request: Request) -> Server:
-    server = request.app.state.server
-    assert isinstance(server, Server)
-    return server

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     rest_routes: bool = True
     """False serves only the single-route envelope (POST {base}), like CopilotKit's v1 helpers."""
     log_level: str = "INFO"
+    workers: int = Field(default=1, ge=1)
+    """Server processes (`serve --workers`); threads are shared through the checkpointer."""
 
     @property
     def normalized_base_path(self) -> str:

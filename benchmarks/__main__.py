@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 from benchmarks.measure import Result, measure, median
 from benchmarks.report import FLOOR, render
 from benchmarks.scenarios import Scenario, scenarios
@@ -80,6 +82,9 @@ def _run_scenario(
     for name, pid, url, body, is_floor in targets:
         for level in scenario.concurrency:
             requests = scenario.requests or level
+            if scenario.script and not is_floor:
+                # The floor makes the answer call only: the default reply, nothing scripted.
+                _script_fake(fake, scenario.script * (requests + min(scenario.warmup, level)))
             _log(f"{scenario.name}: {name} x{requests} at concurrency {level}")
             result = measure(
                 server=name, pid=pid, scenario=scenario.name, url=url, body=dict(body),
@@ -90,6 +95,12 @@ def _run_scenario(
             if result.errors:
                 _log(f"  {result.errors} errors, first: {result.first_error[:300]}")
     return results, baseline
+
+
+def _script_fake(fake: Server, replies: tuple[dict[str, object], ...]) -> None:
+    base = f"http://127.0.0.1:{fake.port}/fake"
+    httpx.post(f"{base}/reset", timeout=10).raise_for_status()
+    httpx.post(f"{base}/script", json=list(replies), timeout=10).raise_for_status()
 
 
 def main(argv: list[str] | None = None) -> int:

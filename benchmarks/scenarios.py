@@ -11,6 +11,11 @@ Measure = Literal["cost", "throughput", "paced"]
 
 CHAT_QUESTION = "Tell me a long story."
 ACTION_QUESTION = "What is the name of user 42? Use fetchNameForUserId."
+ACTION_SCRIPT = (
+    {"kind": "tool_calls", "calls": [{"name": "fetchNameForUserId", "arguments": {"userId": "42"},
+                                      "id": "call_fetch"}]},
+    {"kind": "text", "tokens": 20},
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,7 +33,9 @@ class Scenario:
     requests: int = 10
     concurrency: tuple[int, ...] = (1,)
     """One level for cost and throughput; the levels tried for paced streams."""
-    warmup: int = 3
+    warmup: int = 10
+    script: tuple[dict[str, Any], ...] = ()
+    """The fake model's replies for each run, in order (scripted before each server's turn)."""
 
     def agui_body(self) -> dict[str, Any]:
         """The AG-UI RunAgentInput every server gets (ids are made fresh per request)."""
@@ -60,7 +67,7 @@ def scenarios(*, quick: bool) -> list[Scenario]:
         Scenario(name="chat-200", title="200-token chat, concurrency 1", tokens=200, delay_ms=0,
                  requests=n),
         Scenario(name="action", title="Backend action turn (call, result, 20-token answer)",
-                 tokens=20, delay_ms=0, question=ACTION_QUESTION, requests=n),
+                 tokens=20, delay_ms=0, question=ACTION_QUESTION, script=ACTION_SCRIPT, requests=n),
         Scenario(name="throughput", title="200-token chats at concurrency 32, instant model",
                  tokens=200, delay_ms=0, measure="throughput", requests=192 if quick else 640,
                  concurrency=(32,), warmup=32),

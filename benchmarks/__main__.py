@@ -81,7 +81,7 @@ def _run_scenario(
         targets.append((FLOOR, fake.pid, floor_url, scenario.floor_body(), True))
     for name, pid, url, body, is_floor in targets:
         for level in scenario.concurrency:
-            requests = scenario.requests or level
+            requests = scenario.requests or level * scenario.streams_per_client
             if scenario.script and not is_floor:
                 # The floor makes the answer call only: the default reply, nothing scripted.
                 _script_fake(fake, scenario.script * (requests + min(scenario.warmup, level)))
@@ -89,7 +89,7 @@ def _run_scenario(
             result = measure(
                 server=name, pid=pid, scenario=scenario.name, url=url, body=dict(body),
                 kind="openai-chat" if is_floor else "agui", requests=requests,
-                concurrency=level, warmup=min(scenario.warmup, level),
+                concurrency=level, warmup=min(scenario.warmup, level), ramp=scenario.ramp,
             )  # fmt: skip
             results.append(result)
             if result.errors:

@@ -51,6 +51,8 @@ class LoadSpec:
     concurrency: int = 1
     timeout: float = 120.0
     """Seconds one request may take before it counts as an error."""
+    ramp: float = 0.0
+    """Seconds over which the concurrent clients start, evenly (0: all at once)."""
     fresh_ids: bool = True
     """Give every request its own threadId and runId (AG-UI), so threads never grow."""
 
@@ -265,7 +267,9 @@ def _body_for(spec: LoadSpec, index: int) -> dict[str, Any]:
     return {**spec.body, "threadId": f"bench-{run}-{index}", "runId": f"run-{run}-{index}"}
 
 
-async def _client(spec: LoadSpec, counter: list[int], report: LoadReport) -> None:
+async def _client(spec: LoadSpec, counter: list[int], report: LoadReport, delay: float) -> None:
+    if delay:
+        await asyncio.sleep(delay)
     parts = urlsplit(spec.url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -297,7 +301,8 @@ async def run_load(spec: LoadSpec) -> LoadReport:
     counter = [0]
     started = time.perf_counter()
     clients = min(spec.concurrency, spec.requests)
-    await asyncio.gather(*(_client(spec, counter, report) for _ in range(clients)))
+    delays = [spec.ramp * index / clients for index in range(clients)]
+    await asyncio.gather(*(_client(spec, counter, report, delay) for delay in delays))
     report.wall = time.perf_counter() - started
     return report
 

@@ -97,6 +97,7 @@ def measure(
     requests: int,
     concurrency: int,
     warmup: int,
+    ramp: float = 0.0,
 ) -> Result:
     """Warm the server up, then load it while its process tree is metered."""
     if warmup:
@@ -104,7 +105,9 @@ def measure(
     meter = UsageMeter(pid)
     meter.start()
     report = load(
-        LoadSpec(url=url, body=body, kind=kind, requests=requests, concurrency=concurrency)
+        LoadSpec(
+            url=url, body=body, kind=kind, requests=requests, concurrency=concurrency, ramp=ramp
+        )
     )
     usage = meter.stop()
     good = [sample for sample in report.samples if sample.ok]

@@ -34,6 +34,10 @@ class Scenario:
     concurrency: tuple[int, ...] = (1,)
     """One level for cost and throughput; the levels tried for paced streams."""
     warmup: int = 10
+    streams_per_client: int = 1
+    """Paced: each client runs this many streams back to back (0 requests = level x this)."""
+    ramp: float = 0.0
+    """Seconds over which the clients start (paced: one stream's length, so starts spread)."""
     script: tuple[dict[str, Any], ...] = ()
     """The fake model's replies for each run, in order (scripted before each server's turn)."""
 
@@ -69,11 +73,11 @@ def scenarios(*, quick: bool) -> list[Scenario]:
         Scenario(name="action", title="Backend action turn (call, result, 20-token answer)",
                  tokens=20, delay_ms=0, question=ACTION_QUESTION, script=ACTION_SCRIPT, requests=n),
         Scenario(name="throughput", title="200-token chats at concurrency 32, instant model",
-                 tokens=200, delay_ms=0, measure="throughput", requests=192 if quick else 640,
+                 tokens=200, delay_ms=0, measure="throughput", requests=128 if quick else 640,
                  concurrency=(32,), warmup=32),
         Scenario(name="paced", title="Paced streams: 100 tokens at 50 tokens/s each",
-                 tokens=100, delay_ms=20, measure="paced", requests=0,
-                 concurrency=(25, 100, 200) if quick else (25, 50, 100, 200, 300, 500),
+                 tokens=100, delay_ms=20, measure="paced", requests=0, streams_per_client=2,
+                 ramp=2.0, concurrency=(25, 100, 200) if quick else (1, 25, 50, 100, 200, 300, 500),
                  warmup=2),
         Scenario(name="long", title="One 2000-token stream (cost per event)", tokens=2000,
                  delay_ms=0, requests=3 if quick else 10, warmup=1),

@@ -64,7 +64,7 @@ class Scenario:
 
 def scenarios(*, quick: bool) -> list[Scenario]:
     """The suite; `quick` runs fewer requests and paced levels (under three minutes in all)."""
-    n = 20 if quick else 100
+    n = 15 if quick else 100
     return [
         Scenario(name="chat-20", title="20-token chat, concurrency 1", tokens=20, delay_ms=0,
                  requests=n),
@@ -73,11 +73,12 @@ def scenarios(*, quick: bool) -> list[Scenario]:
         Scenario(name="action", title="Backend action turn (call, result, 20-token answer)",
                  tokens=20, delay_ms=0, question=ACTION_QUESTION, script=ACTION_SCRIPT, requests=n),
         Scenario(name="throughput", title="200-token chats at concurrency 32, instant model",
-                 tokens=200, delay_ms=0, measure="throughput", requests=128 if quick else 640,
+                 tokens=200, delay_ms=0, measure="throughput", requests=96 if quick else 640,
                  concurrency=(32,), warmup=32),
         Scenario(name="paced", title="Paced streams: 100 tokens at 50 tokens/s each",
-                 tokens=100, delay_ms=20, measure="paced", requests=0, streams_per_client=2,
-                 ramp=2.0, concurrency=(25, 100, 200) if quick else (1, 25, 50, 100, 200, 300, 500),
+                 tokens=100, delay_ms=20, measure="paced", requests=0,
+                 streams_per_client=1 if quick else 2, ramp=2.0,
+                 concurrency=(25, 200) if quick else (1, 25, 50, 100, 200, 300, 500),
                  warmup=2),
         Scenario(name="long", title="One 2000-token stream (cost per event)", tokens=2000,
                  delay_ms=0, requests=3 if quick else 10, warmup=1),

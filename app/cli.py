@@ -10,11 +10,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from app.main import configure_logging, create_app
 from app.runtime import CopilotRuntime
 from app.settings import Settings
 from graphs import ModelConfigurationError
+
+BACKLOG = 4096
+"""Pending connections the listening socket queues (uvicorn's default is 2048)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--actions", help="MODULE:ATTR, a list of actions or a generator (COPILOT_ACTIONS)"
     )
     serve.add_argument("--model", help='"demo", "provider:model" or a model name (COPILOT_MODEL)')
+    serve.add_argument(
+        "--workers", type=int, help="worker processes sharing the port (COPILOT_WORKERS, default 1)"
+    )
     args = parser.parse_args(argv)
     overrides = {
         key: value for key, value in vars(args).items() if key != "command" and value is not None
@@ -38,23 +45,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(**overrides)
     configure_logging(settings.log_level)
     try:
-        runtime = CopilotRuntime(
-            actions=load_actions(settings.actions) if settings.actions else _examples(),
-            model=settings.model,
-            instructions=settings.instructions,
-            max_steps=settings.max_steps,
-        )
+        runtime = _runtime(settings)
     except (ModelConfigurationError, ImportError, AttributeError, ValueError) as error:
         print(f"copilot-runtime: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    app = create_app(runtime, settings)
     print(  # noqa: T201
         f"copilot-runtime: serving http://{settings.host}:{settings.port}"
-        f"{settings.normalized_base_path} (model: {runtime.model_label})",
+        f"{settings.normalized_base_path} (model: {runtime.model_label}, "
+        f"workers: {settings.workers})",
         flush=True,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "backlog": BACKLOG,
+    }
+    if settings.workers > 1:
+        # Each worker builds its own app from the environment; threads live in the shared
+        # checkpointer (the SQLite file or PostgreSQL), so any worker can serve any thread.
+        for key, value in overrides.items():
+            os.environ[f"COPILOT_{key.upper()}"] = str(value)
+        uvicorn.run(
+            f"{__name__}:app_from_environment", factory=True, workers=settings.workers, **options
+        )
+    else:
+        uvicorn.run(create_app(runtime, settings), **options)
     return 0
+
+
+def app_from_environment() -> FastAPI:
+    """The app a worker process serves, configured by COPILOT_* variables (`--workers`)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(_runtime(settings), settings)
+
+
+def _runtime(settings: Settings) -> CopilotRuntime:
+    return CopilotRuntime(
+        actions=load_actions(settings.actions) if settings.actions else _examples(),
+        model=settings.model,
+        instructions=settings.instructions,
+        max_steps=settings.max_steps,
+    )
 
 
 def load_actions(spec: str) -> Any:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     rest_routes: bool = True
     """False serves only the single-route envelope (POST {base}), like CopilotKit's v1 helpers."""
     log_level: str = "INFO"
+    workers: int = Field(default=1, ge=1)
+    """Server processes (`serve --workers`); threads are shared through the checkpointer."""
 
     @field_validator("database_url")
     @classmethod

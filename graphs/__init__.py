@@ -9,6 +9,7 @@ from graphs.events import EventTranslator
 from graphs.graph_agent import GraphAgent
 from graphs.messages import agui_message, agui_messages, langchain_messages
 from graphs.models import ModelChoice, chat_model_from_spec
+from graphs.openai_stream import StreamingChatOpenAI
 from graphs.run import INTERNAL_ERROR, GraphRun, run_agent
 from graphs.snapshot import ThreadSnapshot
 from graphs.state import AgentState
@@ -28,6 +29,7 @@ __all__ = [
     "RunContext",
     "RunError",
     "StepLimitError",
+    "StreamingChatOpenAI",
     "ThreadSnapshot",
     "agui_message",
     "agui_messages",

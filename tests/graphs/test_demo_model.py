@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_openai import ChatOpenAI
 
 from actions import action
 from graphs import Agent, DemoChatModel, ModelConfigurationError, chat_model_from_spec
@@ -85,7 +86,7 @@ def test_openai_is_chosen_when_api_key_is_set() -> None:
     environ = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     choice = chat_model_from_spec(None, environ=environ)
     assert choice.label == "openai:gpt-4o-mini"
-    assert type(choice.model).__name__ == "ChatOpenAI"
+    assert isinstance(choice.model, ChatOpenAI)  # StreamingChatOpenAI is one
     assert str(getattr(choice.model, "openai_api_base", "")) == "http://127.0.0.1:9/v1"
 
 

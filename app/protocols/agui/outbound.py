@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from ag_ui.core import BaseEvent
+from ag_ui.core import BaseEvent, TextMessageContentEvent, ToolCallArgsEvent
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -16,12 +17,39 @@ SSE_HEADERS = {
 }
 
 
+# Token deltas are nearly every event of a run. Pydantic serializes each through ag-ui's
+# Python wrap-serializer (it drops unset optionals); these two shapes are written directly,
+# byte for byte what model_dump_json(by_alias=True) gives (tests/app/test_sse_frames.py).
+_TEXT_PREFIX = b'data: {"type":"TEXT_MESSAGE_CONTENT","messageId":'
+_ARGS_PREFIX = b'data: {"type":"TOOL_CALL_ARGS","toolCallId":'
+_OPTIONAL = ("timestamp", "raw_event", "metadata", "subagent_run_id")
+_quote = json.encoder.encode_basestring  # a JSON string literal, UTF-8 kept (as pydantic)
+
+
 def sse_frame(event: BaseEvent | None) -> bytes:
     """One event as an SSE frame; None (a silence) as a comment line the client ignores."""
     if event is None:
         return KEEPALIVE_FRAME
+    frame = _delta_frame(event)
+    if frame is not None:
+        return frame
     # CRLF separators break @ag-ui/client's parser (protocols.md 1.5), hence no SSE library.
     return b"data: " + event.model_dump_json(by_alias=True).encode() + b"\n\n"
+
+
+def _delta_frame(event: BaseEvent) -> bytes | None:
+    if type(event) is TextMessageContentEvent:
+        prefix, item_id = _TEXT_PREFIX, event.message_id
+    elif type(event) is ToolCallArgsEvent:
+        prefix, item_id = _ARGS_PREFIX, event.tool_call_id
+    else:
+        return None
+    if event.model_extra or any(getattr(event, name) is not None for name in _OPTIONAL):
+        return None
+    try:
+        return prefix + f'{_quote(item_id)},"delta":{_quote(event.delta)}}}\n\n'.encode()
+    except UnicodeEncodeError:  # a lone surrogate: let pydantic decide
+        return None
 
 
 async def sse_frames(items: AsyncIterator[BaseEvent | None]) -> AsyncIterator[bytes]:

@@ -1,0 +1,129 @@
+"""The results as Markdown tables: each scenario, this project beside each peer and the floor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from benchmarks.measure import Result, median, percentile
+from benchmarks.scenarios import Scenario
+
+OURS = "copilot-runtime"
+NODE = "node-copilotkit-runtime"
+FLOOR = "floor (fake model direct)"
+ADDED_LATENCY_LIMIT = 0.250
+MIB = 1024 * 1024
+
+
+def _ms(seconds: float) -> str:
+    return f"{1000 * seconds:.1f}"
+
+
+def _ratio(value: float, reference: float | None) -> str:
+    if not reference:
+        return ""
+    return f"{value / reference:.2f}x"
+
+
+def _node(results: Sequence[Result], scenario: str) -> Result | None:
+    return next((r for r in results if r.server == NODE and r.scenario == scenario), None)
+
+
+def cost_table(scenario: Scenario, results: Sequence[Result]) -> list[str]:
+    """CPU per run and latency at concurrency 1."""
+    rows = [r for r in results if r.scenario == scenario.name]
+    node = _node(rows, scenario.name)
+    lines = [
+        f"### {scenario.title}",
+        "",
+        "| server | CPU ms/run | vs Node | CPU µs/event | events/run | TTFB p50 ms "
+        "| first token p50 ms | total p50 ms | peak RSS MiB | errors |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.server} | {r.cpu_ms_per_run:.1f} "
+            f"| {_ratio(r.cpu_ms_per_run, node.cpu_ms_per_run if node else None)} "
+            f"| {r.cpu_us_per_event:.0f} | {r.frames / max(r.requests, 1):.0f} "
+            f"| {_ms(median(r.ttfb))} | {_ms(median(r.ttft))} | {_ms(median(r.total))} "
+            f"| {r.peak_rss / MIB:.0f} | {r.errors}/{r.requests} |"
+        )
+    return [*lines, ""]
+
+
+def throughput_table(scenario: Scenario, results: Sequence[Result]) -> list[str]:
+    """Runs per second at a fixed concurrency."""
+    rows = [r for r in results if r.scenario == scenario.name]
+    node = _node(rows, scenario.name)
+    lines = [
+        f"### {scenario.title}",
+        "",
+        "| server | runs/s | vs Node | CPU ms/run | total p50 ms | total p99 ms "
+        "| peak RSS MiB | errors |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.server} | {r.runs_per_second:.1f} "
+            f"| {_ratio(r.runs_per_second, node.runs_per_second if node else None)} "
+            f"| {r.cpu_ms_per_run:.1f} | {_ms(median(r.total))} | {_ms(percentile(r.total, 99))} "
+            f"| {r.peak_rss / MIB:.0f} | {r.errors}/{r.requests} |"
+        )
+    return [*lines, ""]
+
+
+def held(rows: Sequence[Result], baseline: float) -> int:
+    """The most concurrent streams served with p99 added latency under the limit, no errors."""
+    best = 0
+    for r in sorted(rows, key=lambda r: r.concurrency):
+        added = [total - baseline for total in r.total]
+        if r.errors or percentile(added, 99) >= ADDED_LATENCY_LIMIT:
+            break
+        best = r.concurrency
+    return best
+
+
+def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) -> list[str]:
+    """Added latency (total minus the floor's at concurrency 1) per concurrency level."""
+    rows = [r for r in results if r.scenario == scenario.name]
+    servers = list(dict.fromkeys(r.server for r in rows))
+    levels = sorted({r.concurrency for r in rows})
+    lines = [
+        f"### {scenario.title}",
+        "",
+        f"Added latency = stream total - the floor's total at concurrency 1 "
+        f"({_ms(baseline)} ms). Cells: p99 added ms / errors / peak RSS MiB.",
+        "",
+        "| server | held (p99 added < 250 ms, 0 errors) | "
+        + " | ".join(f"{level} streams" for level in levels)
+        + " |",
+        "|---|--:|" + "--:|" * len(levels),
+    ]
+    for server in servers:
+        mine = [r for r in rows if r.server == server]
+        cells = []
+        for level in levels:
+            r = next((r for r in mine if r.concurrency == level), None)
+            if r is None:
+                cells.append("")
+                continue
+            added = [total - baseline for total in r.total]
+            cells.append(f"{_ms(percentile(added, 99))} / {r.errors} / {r.peak_rss / MIB:.0f}")
+        lines.append(f"| {server} | {held(mine, baseline)} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def render(
+    scenarios: Sequence[Scenario], results: Sequence[Result], baselines: dict[str, float]
+) -> str:
+    """Every scenario that has results, as Markdown."""
+    lines: list[str] = []
+    for scenario in scenarios:
+        if not any(r.scenario == scenario.name for r in results):
+            continue
+        if scenario.measure == "cost":
+            lines += cost_table(scenario, results)
+        elif scenario.measure == "throughput":
+            lines += throughput_table(scenario, results)
+        else:
+            lines += paced_table(scenario, results, baselines.get(scenario.name, 0.0))
+    return "\n".join(lines)

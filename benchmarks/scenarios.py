@@ -1,0 +1,85 @@
+"""The scenarios: what each server is asked, how the fake model answers, and how hard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from benchmarks.servers import MODEL
+
+Measure = Literal["cost", "throughput", "paced"]
+
+CHAT_QUESTION = "Tell me a long story."
+ACTION_QUESTION = "What is the name of user 42? Use fetchNameForUserId."
+ACTION_SCRIPT = (
+    {"kind": "tool_calls", "calls": [{"name": "fetchNameForUserId", "arguments": {"userId": "42"},
+                                      "id": "call_fetch"}]},
+    {"kind": "text", "tokens": 20},
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """One row group of the results table."""
+
+    name: str
+    title: str
+    tokens: int
+    """Tokens in each model answer."""
+    delay_ms: float
+    """The fake model's pause between tokens."""
+    question: str = CHAT_QUESTION
+    measure: Measure = "cost"
+    requests: int = 10
+    concurrency: tuple[int, ...] = (1,)
+    """One level for cost and throughput; the levels tried for paced streams."""
+    warmup: int = 10
+    streams_per_client: int = 1
+    """Paced: each client runs this many streams back to back (0 requests = level x this)."""
+    ramp: float = 0.0
+    """Seconds over which the clients start (paced: one stream's length, so starts spread)."""
+    script: tuple[dict[str, Any], ...] = ()
+    """The fake model's replies for each run, in order (scripted before each server's turn)."""
+
+    def agui_body(self) -> dict[str, Any]:
+        """The AG-UI RunAgentInput every server gets (ids are made fresh per request)."""
+        return {
+            "threadId": "bench",
+            "runId": "bench",
+            "messages": [{"id": "u1", "role": "user", "content": self.question}],
+            "tools": [],
+            "context": [],
+            "forwardedProps": {},
+            "state": {},
+        }
+
+    def floor_body(self) -> dict[str, Any]:
+        """The streamed chat completion the floor (the fake model called directly) gets."""
+        return {
+            "model": MODEL,
+            "stream": True,
+            "messages": [{"role": "user", "content": self.question}],
+        }
+
+
+def scenarios(*, quick: bool) -> list[Scenario]:
+    """The suite; `quick` runs fewer requests and paced levels (under three minutes in all)."""
+    n = 15 if quick else 100
+    return [
+        Scenario(name="chat-20", title="20-token chat, concurrency 1", tokens=20, delay_ms=0,
+                 requests=n),
+        Scenario(name="chat-200", title="200-token chat, concurrency 1", tokens=200, delay_ms=0,
+                 requests=n),
+        Scenario(name="action", title="Backend action turn (call, result, 20-token answer)",
+                 tokens=20, delay_ms=0, question=ACTION_QUESTION, script=ACTION_SCRIPT, requests=n),
+        Scenario(name="throughput", title="200-token chats at concurrency 32, instant model",
+                 tokens=200, delay_ms=0, measure="throughput", requests=96 if quick else 640,
+                 concurrency=(32,), warmup=32),
+        Scenario(name="paced", title="Paced streams: 100 tokens at 50 tokens/s each",
+                 tokens=100, delay_ms=20, measure="paced", requests=0,
+                 streams_per_client=1 if quick else 2, ramp=2.0,
+                 concurrency=(25, 200) if quick else (1, 25, 50, 100, 200, 300, 500),
+                 warmup=2),
+        Scenario(name="long", title="One 2000-token stream (cost per event)", tokens=2000,
+                 delay_ms=0, requests=3 if quick else 10, warmup=1),
+    ]  # fmt: skip

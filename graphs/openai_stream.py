@@ -1,0 +1,211 @@
+"""StreamingChatOpenAI: ChatOpenAI with a lean async chat-completions stream, same chunks.
+
+Streaming is the hot path of every run: each token crosses the openai SDK, LangChain and
+LangGraph before it becomes an AG-UI event. Stock `ChatOpenAI` builds an SDK pydantic object
+for every SSE chunk (`construct_type`, about 40% of a 200-token run's CPU in a profile) and
+immediately turns it back into a dict with `model_dump()`; it also wraps every chunk read in
+`asyncio.wait_for`, a new task per token. This subclass reads the same SSE bytes, decodes
+each chunk to the dict `ChatOpenAI` would have built, hands it to the same converter and
+callbacks, and keeps the per-chunk timeout as one rescheduled deadline. Everything else is
+`ChatOpenAI`'s own code: the request payload, retries and HTTP errors (the SDK still sends
+the request), the Responses API, structured output, sync calls, response headers.
+See benchmarks/RESULTS.md for the measured difference (issue #7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_openai import ChatOpenAI
+from langchain_openai._compat import httpx as sdk_httpx  # httpx or httpx2, as openai uses
+from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
+from langchain_openai.chat_models.base import (
+    _handle_openai_api_error,
+    _handle_openai_bad_request,
+)
+
+logger = logging.getLogger(__name__)
+
+STREAM_ERROR = "An error occurred during streaming"  # the openai SDK's message, kept as is
+
+
+class StreamingChatOpenAI(ChatOpenAI):
+    """`ChatOpenAI`, minus the per-token SDK objects and tasks of its async stream."""
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        if not self._is_lean_stream(kwargs):
+            async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+                yield chunk
+            return
+        stream_usage = self._should_stream_usage(kwargs.pop("stream_usage", None), **kwargs)
+        kwargs["stream"] = True
+        if stream_usage:
+            kwargs["stream_options"] = {"include_usage": stream_usage}
+        payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        chunk_class: type[BaseMessageChunk] = AIMessageChunk
+        try:
+            async with self.async_client.with_streaming_response.create(**payload) as response:
+                async for data in _chunk_dicts(
+                    response.http_response, self.stream_chunk_timeout, self.model_name
+                ):
+                    generation = self._convert_chunk_to_generation_chunk(data, chunk_class, {})
+                    if generation is None:
+                        continue
+                    chunk_class = generation.message.__class__
+                    if run_manager:
+                        logprobs = (generation.generation_info or {}).get("logprobs")
+                        await run_manager.on_llm_new_token(
+                            generation.text, chunk=generation, logprobs=logprobs
+                        )
+                    yield generation
+        except openai.BadRequestError as error:
+            _handle_openai_bad_request(error)
+        except openai.APIError as error:
+            _handle_openai_api_error(error)
+
+    def _is_lean_stream(self, kwargs: dict[str, Any]) -> bool:
+        # Only the plain chat-completions stream is rewritten; every other path (Responses API,
+        # structured output, response headers, the LangSmith gateway) stays ChatOpenAI's.
+        if self._use_responses_api({**kwargs, **self.model_kwargs}):
+            return False
+        if "response_format" in kwargs or "response_format" in self.model_kwargs:
+            return False
+        return not (self.include_response_headers or self._uses_gateway)
+
+
+async def _chunk_dicts(
+    response: Any, chunk_timeout: float | None, model_name: str | None
+) -> AsyncIterator[dict[str, Any]]:
+    """The JSON objects of an SSE stream, as the openai SDK decodes them, up to `[DONE]`.
+
+    `response` is the SDK's streaming HTTP response (httpx's or httpx2's, by openai version).
+    """
+    deadline = _Deadline(chunk_timeout)
+    received = 0
+    buffer = b""
+    is_done = False
+    try:
+        async with deadline.scope:
+            deadline.start()
+            async for data in response.aiter_bytes():
+                if is_done:
+                    continue  # read to the end so the connection goes back to the pool
+                chunks, buffer, is_done = _complete_events(buffer + data, response)
+                for chunk in chunks:
+                    received += 1
+                    deadline.pause()  # the consumer's time is not the model's
+                    yield chunk
+                    deadline.start()
+            if (last := _last_event(buffer, is_done, response)) is not None:
+                yield last
+    except TimeoutError as error:
+        if not deadline.expired:
+            raise
+        raise _timeout_error(chunk_timeout, model_name, received) from error
+    except sdk_httpx.TimeoutException as error:
+        raise openai.APITimeoutError(request=response.request) from error
+    except sdk_httpx.TransportError as error:
+        raise openai.APIConnectionError(request=response.request) from error
+
+
+_DONE: dict[str, Any] = {}
+
+
+def _timeout_error(
+    chunk_timeout: float | None, model_name: str | None, received: int
+) -> StreamChunkTimeoutError:
+    """What ChatOpenAI raises (and logs) when no chunk came within `stream_chunk_timeout`."""
+    logger.warning(
+        "langchain_openai.stream_chunk_timeout fired",
+        extra={
+            "source": "stream_chunk_timeout",
+            "timeout_s": chunk_timeout,
+            "model_name": model_name,
+            "chunks_received": received,
+        },
+    )
+    return StreamChunkTimeoutError(
+        chunk_timeout or 0.0, model_name=model_name, chunks_received=received
+    )
+
+
+def _complete_events(buffer: bytes, response: Any) -> tuple[list[dict[str, Any]], bytes, bool]:
+    """The chunks of the complete events in `buffer`, what is left of it, and whether it ended."""
+    if b"\r" in buffer:  # SSE allows CRLF; a CR split from its LF is joined on the next read
+        buffer = buffer.replace(b"\r\n", b"\n")
+    *events, rest = buffer.split(b"\n\n")
+    chunks: list[dict[str, Any]] = []
+    for event in events:
+        chunk = _event_json(event, response)
+        if chunk is _DONE:
+            return chunks, b"", True
+        if chunk is not None:
+            chunks.append(chunk)
+    return chunks, rest, False
+
+
+def _last_event(buffer: bytes, is_done: bool, response: Any) -> dict[str, Any] | None:
+    """A final event that came without its blank line (the SDK's decoder keeps it too)."""
+    if is_done or not buffer.strip():
+        return None
+    chunk = _event_json(buffer, response)
+    return None if chunk is _DONE else chunk
+
+
+def _event_json(event: bytes, response: Any) -> dict[str, Any] | None:
+    """One SSE event's data as JSON; None for comments and non-objects; _DONE at the end."""
+    if event.startswith(b"data: ") and b"\n" not in event:
+        data = event[6:]  # the usual shape: one data line
+    else:
+        lines = [line for line in event.split(b"\n") if line.startswith(b"data:")]
+        if not lines:
+            return None  # a comment (keep-alive) or an event without data
+        data = b"\n".join(line[6:] if line[5:6] == b" " else line[5:] for line in lines)
+    if data.startswith(b"[DONE]"):
+        return _DONE
+    chunk = json.loads(data)
+    if not isinstance(chunk, dict):
+        return None
+    if chunk.get("error"):
+        error = chunk["error"]
+        message = error.get("message") if isinstance(error, dict) else None
+        raise openai.APIError(
+            message=message if isinstance(message, str) and message else STREAM_ERROR,
+            request=response.request,
+            body=error,
+        )
+    return chunk
+
+
+class _Deadline:
+    """A per-chunk timeout without a task per chunk: one `asyncio.timeout`, rescheduled."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds if seconds and seconds > 0 else None
+        self.scope = asyncio.timeout(None)
+
+    def start(self) -> None:
+        if self.seconds is not None:
+            self.scope.reschedule(asyncio.get_running_loop().time() + self.seconds)
+
+    def pause(self) -> None:
+        if self.seconds is not None:
+            self.scope.reschedule(None)
+
+    @property
+    def expired(self) -> bool:
+        return self.scope.expired()

@@ -1,0 +1,183 @@
+"""StreamingChatOpenAI passes ChatOpenAI's model tests and streams exactly what ChatOpenAI does."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import openai
+import pytest
+from ag_ui.core import RunAgentInput, UserMessage
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_openai import ChatOpenAI
+from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
+
+from graphs import Agent, StreamingChatOpenAI
+from tests.fakes import dumped, seq_ids
+from tests.openai_server import Failure, FakeOpenAIServer, Text, ToolCalls, call
+
+# langchain-openai caches its default HTTP client per process: one event loop for the module.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+MODELS = [ChatOpenAI, StreamingChatOpenAI]
+HELLO = [HumanMessage(content="hello")]
+
+
+def model(cls: type[ChatOpenAI], server: FakeOpenAIServer, **options: Any) -> ChatOpenAI:
+    return cls(
+        model="gpt-fake",
+        base_url=server.base_url,
+        api_key="fake",
+        max_retries=options.pop("max_retries", 0),
+        **options,
+    )
+
+
+def weather(city: str) -> str:
+    """Weather in a city."""
+    return "sunny"
+
+
+def lookup(user_id: str) -> str:
+    """Look a user up."""
+    return "Ada"
+
+
+def comparable(chunks: list[AIMessageChunk]) -> list[dict[str, Any]]:
+    """Chunks without the answer ids the fake server numbers per request."""
+    return [{**chunk.model_dump(), "id": None} for chunk in chunks]
+
+
+async def stream(chat: BaseChatModel, **kwargs: Any) -> list[AIMessageChunk]:
+    chunks = []
+    async for chunk in chat.astream(HELLO, stream_usage=True, **kwargs):
+        assert isinstance(chunk, AIMessageChunk)
+        chunks.append(chunk)
+    return chunks
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_streams_each_token_when_answering_text(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="Hello there world"))
+    chunks = await stream(model(cls, fake_openai))
+    assert [c.text for c in chunks if c.text] == ["Hello ", "there ", "world"]
+    whole = sum(chunks[1:], chunks[0])
+    assert whole.text == "Hello there world"
+    assert whole.response_metadata["finish_reason"] == "stop"
+    assert whole.usage_metadata is not None
+    assert whole.usage_metadata["output_tokens"] == 3
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_joins_parallel_call_arguments_when_calls_are_interleaved(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    calls = (call("weather", {"city": "Paris"}, "c1"), call("lookup", {"user_id": "42"}, "c2"))
+    fake_openai.script(ToolCalls(calls=calls, pieces=3, interleave=True))
+    answer = await model(cls, fake_openai).bind_tools([weather, lookup]).ainvoke(HELLO)
+    assert isinstance(answer, AIMessage)
+    assert [(c["id"], c["name"], c["args"]) for c in answer.tool_calls] == [
+        ("c1", "weather", {"city": "Paris"}),
+        ("c2", "lookup", {"user_id": "42"}),
+    ]
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_retries_when_server_answers_429_first(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Failure(status=429), Text(text="finally"))
+    chunks = await stream(model(cls, fake_openai, max_retries=2))
+    assert "".join(c.text for c in chunks) == "finally"
+    assert [r.reply for r in fake_openai.requests] == ["failure", "text"]
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_raises_server_error_when_server_answers_500(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Failure(status=500, message="boom"))
+    with pytest.raises(openai.InternalServerError):
+        await stream(model(cls, fake_openai))
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_raises_chunk_timeout_when_tokens_stall(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="late", first_delay_ms=2000))
+    with pytest.raises(StreamChunkTimeoutError) as raised:
+        await stream(model(cls, fake_openai, stream_chunk_timeout=0.2))
+    assert raised.value.chunks_received == 1  # the role chunk came, the token did not
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_streams_responses_api_when_asked_to(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="via responses"))
+    chat = model(cls, fake_openai, use_responses_api=True)
+    chunks = [c async for c in chat.astream(HELLO)]
+    assert "".join(c.text for c in chunks) == "via responses"
+    assert fake_openai.model_requests()[0].path.endswith("/responses")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Text(text="one two three four"),
+        ToolCalls(calls=(call("weather", {"city": "Oslo"}, "c1"),), text="Let me see."),
+        ToolCalls(
+            calls=(call("weather", {"city": "Rome"}, "c1"), call("lookup", {"user_id": "7"}, "c2")),
+            interleave=True,
+        ),
+    ],
+)
+async def test_lean_stream_sends_and_yields_what_chat_openai_does(
+    reply: Text | ToolCalls, fake_openai: FakeOpenAIServer
+) -> None:
+    results = []
+    for cls in MODELS:
+        fake_openai.reset()
+        fake_openai.script(reply)
+        chat = model(cls, fake_openai).bind_tools([weather, lookup])
+        chunks = [c async for c in chat.astream(HELLO, stream_usage=True)]
+        assert all(isinstance(c, AIMessageChunk) for c in chunks)
+        results.append((comparable(chunks), fake_openai.model_requests()[0].body))  # type: ignore[arg-type]
+    assert results[0] == results[1]
+
+
+async def test_agent_emits_same_events_when_model_is_lean(fake_openai: FakeOpenAIServer) -> None:
+    request = RunAgentInput(
+        thread_id="t1",
+        run_id="r1",
+        messages=[UserMessage(id="u1", content="name of user 42?")],
+        tools=[],
+        context=[],
+        forwarded_props={},
+        state={},
+    )
+    transcripts = []
+    for cls in MODELS:
+        fake_openai.reset()
+        fake_openai.script(
+            ToolCalls(calls=(call("lookup", {"user_id": "42"}, "c1"),)), Text(text="It is Ada.")
+        )
+        agent = Agent(actions=[lookup_action()], model=model(cls, fake_openai), new_id=seq_ids())
+        events = dumped([event async for event in agent.run(request)])
+        transcripts.append(re.sub(r"chatcmpl-fake\d+|lc_run--[0-9a-f-]+", "ID", str(events)))
+    assert transcripts[0] == transcripts[1]
+    assert "TOOL_CALL_RESULT" in transcripts[0]
+    assert "It is Ada." not in transcripts[0]  # streamed token by token, never whole
+
+
+def lookup_action() -> dict[str, Any]:
+    return {
+        "name": "lookup",
+        "description": "Look a user up.",
+        "parameters": [{"name": "user_id", "type": "string", "description": "The id"}],
+        "handler": lambda user_id: {"name": "Ada"},
+    }

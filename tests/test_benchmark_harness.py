@@ -1,0 +1,111 @@
+"""The benchmark harness still works: load generator, /proc meter and tables (counts, not times)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import openai
+import pytest
+import uvicorn
+
+from app.main import create_app
+from app.runtime import CopilotRuntime
+from app.settings import Settings
+from benchmarks.actions import actions
+from benchmarks.loadgen import LoadSpec, run_load
+from benchmarks.measure import Result
+from benchmarks.procstat import UsageMeter
+from benchmarks.report import render
+from benchmarks.scenarios import scenarios
+from benchmarks.servers import RUN_PATH, free_port
+from graphs import StreamingChatOpenAI
+from tests.openai_server import FakeOpenAIServer, Text
+
+
+@pytest.fixture
+def served(fake_openai: FakeOpenAIServer) -> Iterator[str]:
+    """copilot-runtime on loopback in a thread, using the fake model; yields its run URL."""
+    fake_openai.default = Text(tokens=12)
+    # Its own HTTP client: langchain-openai's cached default belongs to another test's loop.
+    model = StreamingChatOpenAI(
+        model="gpt-bench",
+        base_url=fake_openai.base_url,
+        api_key="fake",
+        http_async_client=openai.DefaultAsyncHttpxClient(),
+    )
+    runtime = CopilotRuntime(actions=actions, model=model)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(runtime, Settings(threads_path=":memory:")),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}{RUN_PATH}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def test_load_generator_reads_every_stream_when_driving_the_server(
+    served: str, fake_openai: FakeOpenAIServer
+) -> None:
+    body = scenarios(quick=True)[0].agui_body()
+    report = await run_load(LoadSpec(url=served, body=body, requests=4, concurrency=2))
+    assert [sample.error for sample in report.samples] == [""] * 4
+    assert all(sample.text_frames == 12 for sample in report.samples)
+    assert all(sample.frames == 16 for sample in report.samples)  # run, text start/end, 12
+    assert len({r.body["messages"][0]["content"] for r in fake_openai.model_requests()}) == 1
+
+
+async def test_load_generator_reads_the_floor_when_calling_the_model(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    fake_openai.default = Text(tokens=5)
+    spec = LoadSpec(
+        url=f"{fake_openai.base_url}/chat/completions",
+        body=scenarios(quick=True)[0].floor_body(),
+        kind="openai-chat",
+        requests=3,
+        concurrency=3,
+        ramp=0.01,
+    )
+    report = await run_load(spec)
+    assert report.errors == 0
+    assert [sample.text_frames for sample in report.samples] == [5, 5, 5]
+
+
+async def test_load_generator_counts_an_error_when_the_stream_is_not_agui(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    url = f"{fake_openai.base_url}/chat/completions"
+    report = await run_load(LoadSpec(url=url, body={"stream": True}, requests=2))
+    assert report.errors == 2
+    assert all(sample.error for sample in report.samples)
+
+
+def test_meter_and_tables_report_what_they_measured() -> None:
+    meter = UsageMeter(os.getpid(), interval=0.01)
+    meter.start()
+    sum(i * i for i in range(200_000))
+    time.sleep(0.05)
+    usage = meter.stop()
+    assert usage.peak_rss > 0
+    assert usage.samples >= 1
+    result = Result(
+        server="copilot-runtime", scenario="chat-20", concurrency=1, requests=2, errors=0,
+        wall=1.0, cpu_seconds=usage.cpu_seconds, peak_rss=usage.peak_rss, ttfb=[0.001] * 2,
+        ttft=[0.002] * 2, total=[0.01] * 2, frames=48,
+    )  # fmt: skip
+    table = render(scenarios(quick=True), [result], {})
+    assert "| copilot-runtime |" in table
+    assert "20-token chat" in table

@@ -31,6 +31,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--actions", help="MODULE:ATTR, a list of actions or a generator (COPILOT_ACTIONS)"
     )
     serve.add_argument("--model", help='"demo", "provider:model" or a model name (COPILOT_MODEL)')
+    serve.add_argument(
+        "--temperature",
+        dest="model_temperature",
+        type=float,
+        help="sampling temperature of a real model (COPILOT_MODEL_TEMPERATURE)",
+    )
+    serve.add_argument(
+        "--model-timeout", type=float, help="seconds per model request (COPILOT_MODEL_TIMEOUT)"
+    )
+    serve.add_argument(
+        "--model-retries",
+        dest="model_max_retries",
+        type=int,
+        help="retries of a model request answered 429/5xx (COPILOT_MODEL_MAX_RETRIES)",
+    )
     args = parser.parse_args(argv)
     overrides = {
         key: value for key, value in vars(args).items() if key != "command" and value is not None
@@ -41,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime = CopilotRuntime(
             actions=load_actions(settings.actions) if settings.actions else _examples(),
             model=settings.model,
+            model_options=settings.model_options(),
             instructions=settings.instructions,
             max_steps=settings.max_steps,
         )

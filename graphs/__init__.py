@@ -8,7 +8,7 @@ from graphs.errors import ModelConfigurationError, RunError, StepLimitError
 from graphs.events import EventTranslator
 from graphs.graph_agent import GraphAgent
 from graphs.messages import agui_message, agui_messages, langchain_messages
-from graphs.models import ModelChoice, chat_model_from_spec
+from graphs.models import ModelChoice, ModelOptions, chat_model_from_spec, openai_chat_model
 from graphs.run import INTERNAL_ERROR, GraphRun, run_agent
 from graphs.snapshot import ThreadSnapshot
 from graphs.state import AgentState
@@ -25,6 +25,7 @@ __all__ = [
     "GraphRun",
     "ModelChoice",
     "ModelConfigurationError",
+    "ModelOptions",
     "RunContext",
     "RunError",
     "StepLimitError",
@@ -36,5 +37,6 @@ __all__ = [
     "graph_input",
     "langchain_messages",
     "new_uuid",
+    "openai_chat_model",
     "run_agent",
 ]

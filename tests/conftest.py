@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
 
 from tests.openai_server import FakeOpenAIServer, Text, serve_in_thread
+
+_TEST_NUMBERS = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -17,8 +20,13 @@ def fake_openai_session() -> Iterator[FakeOpenAIServer]:
 
 @pytest.fixture
 def fake_openai(fake_openai_session: FakeOpenAIServer) -> Iterator[FakeOpenAIServer]:
-    """The session's fake OpenAI server, with nothing scripted or recorded yet."""
+    """The session's fake OpenAI server, with nothing scripted or recorded yet.
+
+    Each test gets its own base URL: langchain-openai caches one httpx client per base URL,
+    bound to the event loop that first used it, and every test has its own loop.
+    """
     fake_openai_session.reset()
+    fake_openai_session.path_prefix = f"/test-{next(_TEST_NUMBERS)}"
     fake_openai_session.default = Text()
     yield fake_openai_session
     fake_openai_session.reset()

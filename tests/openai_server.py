@@ -216,6 +216,8 @@ class FakeOpenAIServer:
             backlog: The listen backlog.
         """
         self.host, self.port, self.backlog = host, port, backlog
+        self.path_prefix = ""
+        """Put before /v1 in `base_url`; the routes match any prefix."""
         self.default: Reply = default or Text()
         self.model = model
         self._script: deque[Reply] = deque()
@@ -228,7 +230,7 @@ class FakeOpenAIServer:
     @property
     def base_url(self) -> str:
         """What to give a client as its OpenAI base URL."""
-        return f"http://{self.host}:{self.port}/v1"
+        return f"http://{self.host}:{self.port}{self.path_prefix}/v1"
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with these replies, one each, then with the default."""

@@ -2,12 +2,14 @@
 
 ```
 RunError (graphs.errors)        its own code and message
-model provider errors           MODEL_RATE_LIMITED, MODEL_ERROR (with the HTTP status),
-                                MODEL_TIMEOUT, MODEL_UNAVAILABLE; the provider's text is logged
-                                by type only, never sent (it may echo keys or prompts)
+model errors                    MODEL_RATE_LIMITED, MODEL_TIMEOUT, MODEL_UNAVAILABLE,
+                                MODEL_CONTEXT_OVERFLOW, MODEL_ERROR (with the HTTP status):
+                                LangChain's provider-neutral ModelError classes, or any
+                                exception with an HTTP `status_code` (provider SDKs)
 anything else                   INTERNAL_ERROR with a fixed message
 ```
-Provider clients retry 429 and 5xx answers with backoff before raising (openai's
+The provider's own text is never sent, nor logged (it may echo keys or prompts). Provider
+clients retry 429, 5xx and lost connections with backoff before raising (openai's
 `max_retries`), so these errors mean the retries are spent.
 """
 
@@ -15,7 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import openai
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelConnectionError,
+    ModelError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
 
 from graphs.errors import RunError
 
@@ -24,11 +32,10 @@ MODEL_RATE_LIMITED = (
     "The model provider is rate limiting requests (HTTP 429) and retrying did not help; "
     "try again later."
 )
-MODEL_ERROR = (
-    "The model provider answered with an error (HTTP {status}); the server log has details."
-)
 MODEL_TIMEOUT = "The model provider did not answer in time."
 MODEL_UNAVAILABLE = "The model provider could not be reached."
+MODEL_CONTEXT_OVERFLOW = "The conversation is too long for the model's context window."
+MODEL_ERROR = "The model provider answered with an error{status}; the server log has details."
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +51,20 @@ def run_failure(error: Exception) -> RunFailure:
     """Classify an exception that ended a run."""
     if isinstance(error, RunError):
         return RunFailure(error.code, str(error), is_expected=True)
-    if isinstance(error, openai.APITimeoutError):  # a subclass of APIConnectionError
-        return RunFailure("MODEL_TIMEOUT", MODEL_TIMEOUT, is_expected=True)
-    if isinstance(error, openai.APIConnectionError):
-        return RunFailure("MODEL_UNAVAILABLE", MODEL_UNAVAILABLE, is_expected=True)
-    # openai's APIStatusError, and the same shape in other providers' SDKs (Anthropic, Groq...).
     status = getattr(error, "status_code", None)
-    if isinstance(status, int) and 400 <= status < 600:
-        if status == 429:
+    status = status if isinstance(status, int) and 400 <= status < 600 else None
+    match error:
+        case ModelRateLimitError():
             return RunFailure("MODEL_RATE_LIMITED", MODEL_RATE_LIMITED, is_expected=True)
-        return RunFailure("MODEL_ERROR", MODEL_ERROR.format(status=status), is_expected=True)
+        case ModelTimeoutError():
+            return RunFailure("MODEL_TIMEOUT", MODEL_TIMEOUT, is_expected=True)
+        case ModelConnectionError():
+            return RunFailure("MODEL_UNAVAILABLE", MODEL_UNAVAILABLE, is_expected=True)
+        case ContextOverflowError():
+            return RunFailure("MODEL_CONTEXT_OVERFLOW", MODEL_CONTEXT_OVERFLOW, is_expected=True)
+        case _ if status == 429:  # a provider SDK's error that LangChain did not classify
+            return RunFailure("MODEL_RATE_LIMITED", MODEL_RATE_LIMITED, is_expected=True)
+    if isinstance(error, ModelError) or status is not None:
+        shown = f" (HTTP {status})" if status else ""
+        return RunFailure("MODEL_ERROR", MODEL_ERROR.format(status=shown), is_expected=True)
     return RunFailure("INTERNAL_ERROR", INTERNAL_ERROR, is_expected=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -30,3 +31,13 @@ def fake_openai(fake_openai_session: FakeOpenAIServer) -> Iterator[FakeOpenAISer
     fake_openai_session.default = Text()
     yield fake_openai_session
     fake_openai_session.reset()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `live` call a real model: they need OPENAI_API_KEY, else they are skipped."""
+    if os.environ.get("OPENAI_API_KEY"):
+        return
+    skip = pytest.mark.skip(reason="live: set OPENAI_API_KEY to call a real model")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)

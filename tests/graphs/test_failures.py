@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import openai
 import pytest
+from langchain_core.messages import HumanMessage
 
 from graphs import Agent, ModelOptions, StepLimitError, openai_chat_model
 from graphs.failures import run_failure
@@ -13,24 +13,26 @@ from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate
 SECRET = "upstream said: key sk-live-123 is over quota for org-secret"
 
 
-async def sdk_error(server: FakeOpenAIServer, failure: str) -> Exception:
-    """The exception the official client really raises for one kind of failure."""
+async def model_error(server: FakeOpenAIServer, failure: str) -> Exception:
+    """What ChatOpenAI really raises for one kind of failure (retries off)."""
     base_url = server.base_url
     gate = TokenGate()
     if failure == "unreachable":
         base_url = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
     elif failure == "slow":
         server.script(Text(gate=gate))
+    elif failure == "overflow":
+        server.script(Failure(status=400, message="context_length_exceeded: " + SECRET))
     else:
         server.script(Failure(status=int(failure), message=SECRET))
-    client = openai.AsyncOpenAI(base_url=base_url, api_key="k", max_retries=0, timeout=0.2)
+    options = ModelOptions(base_url=base_url, max_retries=0, timeout_seconds=0.2)
+    model = openai_chat_model("gpt-4o-mini", options, {"OPENAI_API_KEY": "k"})
     try:
-        await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
-    except openai.OpenAIError as error:
+        await model.ainvoke([HumanMessage("x")])
+    except Exception as error:  # noqa: BLE001  # the exception itself is what is tested
         return error
     finally:
         gate.release(100)
-        await client.close()
     raise AssertionError("the request did not fail")
 
 
@@ -39,6 +41,8 @@ async def sdk_error(server: FakeOpenAIServer, failure: str) -> Exception:
     [
         ("429", "MODEL_RATE_LIMITED", "rate limiting requests (HTTP 429)"),
         ("503", "MODEL_ERROR", "answered with an error (HTTP 503)"),
+        ("401", "MODEL_ERROR", "answered with an error (HTTP 401)"),
+        ("overflow", "MODEL_CONTEXT_OVERFLOW", "too long for the model's context window"),
         ("slow", "MODEL_TIMEOUT", "did not answer in time"),
         ("unreachable", "MODEL_UNAVAILABLE", "could not be reached"),
     ],
@@ -46,7 +50,7 @@ async def sdk_error(server: FakeOpenAIServer, failure: str) -> Exception:
 async def test_run_failure_names_provider_failure_without_its_text_when_model_call_fails(
     fake_openai: FakeOpenAIServer, failure: str, code: str, message: str
 ) -> None:
-    described = run_failure(await sdk_error(fake_openai, failure))
+    described = run_failure(await model_error(fake_openai, failure))
     assert described.code == code
     assert message in described.message
     assert "sk-live" not in described.message

@@ -26,7 +26,7 @@ def code_cells(path: Path) -> list[str]:
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def test_notebooks_exist_and_are_named_by_number_and_topic() -> None:
+def test_notebooks_are_named_by_number_and_topic_when_listed() -> None:
     assert len(NOTEBOOKS) >= 4
     assert all(re.fullmatch(r"\d\d-[a-z0-9-]+\.ipynb", path.name) for path in NOTEBOOKS)
 

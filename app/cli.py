@@ -38,6 +38,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--workers", type=int, help="worker processes sharing the port (COPILOT_WORKERS, default 1)"
     )
+    serve.add_argument(
+        "--temperature",
+        dest="model_temperature",
+        type=float,
+        help="sampling temperature of a real model (COPILOT_MODEL_TEMPERATURE)",
+    )
+    serve.add_argument(
+        "--model-timeout", type=float, help="seconds per model request (COPILOT_MODEL_TIMEOUT)"
+    )
+    serve.add_argument(
+        "--model-retries",
+        dest="model_max_retries",
+        type=int,
+        help="retries of a model request answered 429/5xx (COPILOT_MODEL_MAX_RETRIES)",
+    )
     args = parser.parse_args(argv)
     overrides = {
         key: value for key, value in vars(args).items() if key != "command" and value is not None
@@ -85,6 +100,7 @@ def _runtime(settings: Settings) -> CopilotRuntime:
     return CopilotRuntime(
         actions=load_actions(settings.actions) if settings.actions else _examples(),
         model=settings.model,
+        model_options=settings.model_options(),
         instructions=settings.instructions,
         max_steps=settings.max_steps,
     )

@@ -49,6 +49,7 @@ def create_app(
         runtime = CopilotRuntime(
             actions=example_actions,
             model=settings.model,
+            model_options=settings.model_options(),
             instructions=settings.instructions,
             max_steps=settings.max_steps,
         )

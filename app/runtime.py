@@ -11,7 +11,14 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 
 from actions import ActionContext, ActionSource
-from graphs import Agent, GraphAgent, ThreadSnapshot, chat_model_from_spec, new_uuid
+from graphs import (
+    Agent,
+    GraphAgent,
+    ModelOptions,
+    ThreadSnapshot,
+    chat_model_from_spec,
+    new_uuid,
+)
 
 DEFAULT_AGENT_ID = "default"
 
@@ -54,6 +61,7 @@ class CopilotRuntime:
         actions: ActionSource = (),
         agents: Mapping[str, ServedAgent | Pregel[Any, Any, Any, Any]] | None = None,
         model: BaseChatModel | str | None = None,
+        model_options: ModelOptions | None = None,
         instructions: str | None = None,
         max_steps: int = 25,
         identify_user: UserResolver | None = None,
@@ -68,6 +76,7 @@ class CopilotRuntime:
                 with a `messages` channel. An entry "default" replaces the built-in agent.
             model: A chat model, a "provider:model" string, "demo", or None (from the
                 environment: OpenAI when OPENAI_API_KEY is set, else the offline demo model).
+            model_options: Temperature, timeout and retries of a model named by `model`.
             instructions: The default agent's system prompt.
             max_steps: Model steps per run before the run ends with RUN_ERROR.
             new_id: Id source for the tool-result messages of the built-in agent.
@@ -78,7 +87,7 @@ class CopilotRuntime:
         if isinstance(model, BaseChatModel):
             chat_model, self.model_label, self.is_offline_demo = model, type(model).__name__, False
         else:
-            choice = chat_model_from_spec(model or None)
+            choice = chat_model_from_spec(model or None, options=model_options)
             chat_model, self.model_label = choice.model, choice.label
             self.is_offline_demo = choice.is_offline_demo
         self.agents: dict[str, ServedAgent] = {}

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graphs import ModelOptions
+
 MEMORY = ":memory:"
 POSTGRES_ONLY = "DATABASE_URL must be postgresql://... (for SQLite, set COPILOT_THREADS_PATH)"
 
@@ -23,6 +25,13 @@ class Settings(BaseSettings):
     """MODULE:ATTR of a list of actions or a generator; None serves the example actions."""
     model: str | None = None
     """"demo", "provider:model" or a model name; None: OpenAI with OPENAI_API_KEY, else demo."""
+    model_temperature: float | None = Field(default=None, ge=0)
+    model_timeout: float | None = Field(default=None, gt=0)
+    """Seconds per request to the model provider; None keeps the provider's default."""
+    model_max_retries: int | None = Field(default=None, ge=0)
+    """Retries (with backoff) of a model request answered 429 or 5xx; None: the provider's."""
+    model_stream_usage: bool = True
+    """Ask OpenAI-compatible servers for token usage while streaming."""
     instructions: str | None = None
     max_steps: int = Field(default=25, ge=1)
     database_url: str | None = Field(
@@ -48,6 +57,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("postgres://", "postgresql://", "postgresql+")):
             raise ValueError(POSTGRES_ONLY)
         return value or None
+
+    def model_options(self) -> ModelOptions:
+        """The options of a real model (the base URL comes from OPENAI_BASE_URL)."""
+        return ModelOptions(
+            temperature=self.model_temperature,
+            timeout_seconds=self.model_timeout,
+            max_retries=self.model_max_retries,
+            stream_usage=self.model_stream_usage,
+        )
 
     @property
     def normalized_base_path(self) -> str:

@@ -8,11 +8,22 @@ from graphs.errors import ModelConfigurationError, RunError, StepLimitError
 from graphs.events import EventTranslator
 from graphs.graph_agent import GraphAgent
 from graphs.messages import agui_message, agui_messages, langchain_messages
-from graphs.models import ModelChoice, chat_model_from_spec
+from graphs.models import ModelChoice, ModelOptions, chat_model_from_spec, openai_chat_model
 from graphs.openai_stream import StreamingChatOpenAI
+from graphs.record import (
+    RecordedEvent,
+    RunRecord,
+    ToolCallRecord,
+    available_tools,
+    record_conversation,
+    record_run,
+)
 from graphs.run import INTERNAL_ERROR, GraphRun, run_agent
 from graphs.snapshot import ThreadSnapshot
 from graphs.state import AgentState
+from graphs.table import Table
+from graphs.threads import ThreadCheckpoint, ThreadHistory, thread_history
+from graphs.transcript import Transcript
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -26,16 +37,29 @@ __all__ = [
     "GraphRun",
     "ModelChoice",
     "ModelConfigurationError",
+    "ModelOptions",
+    "RecordedEvent",
     "RunContext",
     "RunError",
+    "RunRecord",
     "StepLimitError",
     "StreamingChatOpenAI",
+    "Table",
+    "ThreadCheckpoint",
+    "ThreadHistory",
     "ThreadSnapshot",
+    "ToolCallRecord",
+    "Transcript",
     "agui_message",
     "agui_messages",
+    "available_tools",
     "build_graph",
     "chat_model_from_spec",
     "langchain_messages",
     "new_uuid",
+    "openai_chat_model",
+    "record_conversation",
+    "record_run",
     "run_agent",
+    "thread_history",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
@@ -14,21 +15,72 @@ from graphs.errors import ModelConfigurationError
 
 DEMO = "demo"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+# Model names LangChain itself reads as OpenAI's (init_chat_model's inference).
+OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt", "text-davinci")
+UNKNOWN_PROVIDER = (
+    "model {spec!r}: {prefix!r} is not a LangChain provider; write provider:model (openai, "
+    "anthropic, ollama, ...), or set OPENAI_BASE_URL to use {spec!r} on an OpenAI-compatible server"
+)
+# The providers init_chat_model knows, and the package each needs (for the error message).
 PROVIDER_PACKAGES = {
     "anthropic": "langchain-anthropic",
-    "google_genai": "langchain-google-genai",
-    "google_vertexai": "langchain-google-vertexai",
-    "ollama": "langchain-ollama",
-    "groq": "langchain-groq",
-    "mistralai": "langchain-mistralai",
+    "anthropic_bedrock": "langchain-aws",
+    "azure_ai": "langchain-azure-ai",
+    "azure_openai": "langchain-openai",
+    "baseten": "langchain-baseten",
     "bedrock": "langchain-aws",
     "bedrock_converse": "langchain-aws",
-    "fireworks": "langchain-fireworks",
-    "together": "langchain-together",
+    "cohere": "langchain-cohere",
     "deepseek": "langchain-deepseek",
-    "xai": "langchain-xai",
+    "fireworks": "langchain-fireworks",
+    "google_anthropic_vertex": "langchain-google-vertexai",
+    "google_genai": "langchain-google-genai",
+    "google_vertexai": "langchain-google-vertexai",
+    "groq": "langchain-groq",
     "huggingface": "langchain-huggingface",
+    "ibm": "langchain-ibm",
+    "litellm": "langchain-litellm",
+    "mistralai": "langchain-mistralai",
+    "nvidia": "langchain-nvidia-ai-endpoints",
+    "ollama": "langchain-ollama",
+    "openrouter": "langchain-openrouter",
+    "perplexity": "langchain-perplexity",
+    "together": "langchain-together",
+    "upstage": "langchain-upstage",
+    "xai": "langchain-xai",
 }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelOptions:
+    """How to call a real model; None leaves the provider's own default."""
+
+    temperature: float | None = None
+    """Sampling temperature."""
+    timeout_seconds: float | None = None
+    """Per request to the provider (openai's default is 600 s)."""
+    max_retries: int | None = None
+    """Retries of a request answered 429 or 5xx, or not answered; the provider's client waits
+    with exponential backoff between them and honours Retry-After (openai's default is 2)."""
+    base_url: str | None = None
+    """An OpenAI-compatible server (vLLM, Ollama, llama.cpp...); None reads OPENAI_BASE_URL."""
+    stream_usage: bool = True
+    """Ask OpenAI-compatible servers for token usage while streaming (`stream_options`).
+
+    langchain-openai only asks api.openai.com by default; turn this off for a server that
+    rejects the option.
+    """
+
+    def provider_kwargs(self) -> dict[str, Any]:
+        """The options any LangChain chat model takes, only those that are set."""
+        kwargs: dict[str, Any] = {}
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        if self.timeout_seconds is not None:
+            kwargs["timeout"] = self.timeout_seconds
+        if self.max_retries is not None:
+            kwargs["max_retries"] = self.max_retries
+        return kwargs
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,40 +93,68 @@ class ModelChoice:
 
 
 def chat_model_from_spec(
-    spec: str | None = None, *, environ: Mapping[str, str] | None = None
+    spec: str | None = None,
+    *,
+    options: ModelOptions | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> ModelChoice:
-    """Pick the chat model: `spec` is "demo", "provider:model", a bare model name, or None.
+    """Pick the chat model.
 
-    None means OpenAI when OPENAI_API_KEY is set (OPENAI_MODEL, OPENAI_BASE_URL honoured), else
-    the offline demo model.
+    Args:
+        spec: "demo"; "openai:NAME"; "provider:model" for any LangChain provider (through
+            `init_chat_model`); any other name is OpenAI's when an OpenAI-compatible base URL
+            is set or the name is an OpenAI one (gpt-...), else LangChain infers the provider
+            (claude-... is Anthropic's); None means OpenAI when OPENAI_API_KEY is set
+            (OPENAI_MODEL names the model), else the offline demo model.
+        options: Temperature, timeout, retries and base URL of a real model.
+        environ: Where to read OPENAI_* variables (the process environment by default).
 
     Raises:
-        ModelConfigurationError: the provider is unknown or its package is not installed.
+        ModelConfigurationError: the provider is unknown, its package is not installed, or
+            OpenAI has no API key.
     """
     env = os.environ if environ is None else environ
+    options = options or ModelOptions()
     spec = (spec or "").strip()
     if spec == DEMO or (not spec and not env.get("OPENAI_API_KEY")):
         return ModelChoice(DemoChatModel(), "offline demo model", is_offline_demo=True)
     if not spec:
         spec = f"openai:{env.get('OPENAI_MODEL') or DEFAULT_OPENAI_MODEL}"
-    provider, _, name = spec.partition(":") if ":" in spec else ("", "", spec)
-    if provider == "openai":
-        return ModelChoice(_openai(name, env), spec, is_offline_demo=False)
-    return ModelChoice(_any_provider(spec, provider), spec, is_offline_demo=False)
+    provider, _, name = spec.partition(":")
+    if not name or (provider != "openai" and provider not in PROVIDER_PACKAGES):
+        provider, name = "", spec  # "llama3:8b" names a model, not a provider
+    base_url = options.base_url or env.get("OPENAI_BASE_URL")
+    if provider == "openai" or (not provider and (base_url or name.startswith(OPENAI_PREFIXES))):
+        model = openai_chat_model(name, options, env)
+        return ModelChoice(model, f"openai:{name}", is_offline_demo=False)
+    if not provider and ":" in spec:
+        raise ModelConfigurationError(UNKNOWN_PROVIDER.format(spec=spec, prefix=spec.split(":")[0]))
+    return ModelChoice(_any_provider(spec, provider, options), spec, is_offline_demo=False)
 
 
-def _openai(name: str, env: Mapping[str, str]) -> BaseChatModel:
+def openai_chat_model(
+    name: str, options: ModelOptions | None = None, environ: Mapping[str, str] | None = None
+) -> BaseChatModel:
+    """`ChatOpenAI` for `name`, on OPENAI_BASE_URL (or `options.base_url`) when set.
+
+    Raises:
+        ModelConfigurationError: no API key (any value will do for a local server).
+    """
     from openai import OpenAIError
 
     from graphs.openai_stream import StreamingChatOpenAI
 
+    env = os.environ if environ is None else environ
+    options = options or ModelOptions()
     key = env.get("OPENAI_API_KEY")
     try:
         # ChatOpenAI with a leaner token stream: same requests, same chunks (issue #7).
         return StreamingChatOpenAI(
             model=name,
-            base_url=env.get("OPENAI_BASE_URL") or None,
+            base_url=options.base_url or env.get("OPENAI_BASE_URL") or None,
             api_key=SecretStr(key) if key else None,
+            stream_usage=options.stream_usage,
+            **options.provider_kwargs(),
         )
     except OpenAIError as error:
         raise ModelConfigurationError(
@@ -82,15 +162,25 @@ def _openai(name: str, env: Mapping[str, str]) -> BaseChatModel:
         ) from error
 
 
-def _any_provider(spec: str, provider: str) -> BaseChatModel:
+def _any_provider(spec: str, provider: str, options: ModelOptions) -> BaseChatModel:
     from langchain.chat_models import init_chat_model
 
     try:
-        return init_chat_model(spec)
+        model: BaseChatModel = init_chat_model(spec, **options.provider_kwargs())
     except ImportError as error:
-        package = PROVIDER_PACKAGES.get(provider, f"the LangChain integration for {provider!r}")
+        package = _missing_package(error) or PROVIDER_PACKAGES.get(provider, "its integration")
         raise ModelConfigurationError(
-            f"model {spec!r} needs {package}; install it with: pip install {package}"
+            f"model {spec!r} needs the {package} package; install it with: pip install {package}"
         ) from error
     except ValueError as error:
         raise ModelConfigurationError(f"model {spec!r}: {error}") from error
+    return model
+
+
+def _missing_package(error: ImportError) -> str | None:
+    """The distribution to install, from the module that failed to import."""
+    for candidate in (error, error.__cause__):
+        module = getattr(candidate, "name", None)
+        if isinstance(module, str) and module:
+            return module.split(".")[0].replace("_", "-")
+    return None

@@ -15,12 +15,14 @@ from langgraph.pregel import Pregel
 from langgraph.types import Durability
 
 from actions import failure_summary
-from graphs.errors import RunError, StepLimitError
+from graphs.errors import StepLimitError
 from graphs.events import EventTranslator
+from graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
+from graphs.usage import UsageTally
 
 logger = logging.getLogger(__name__)
 
-INTERNAL_ERROR = "The agent run failed because of an internal error; the server log has details."
+__all__ = ["INTERNAL_ERROR", "GraphRun", "run_agent"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,13 +31,15 @@ class GraphRun:
 
     thread_id: str
     run_id: str
-    graph_input: Mapping[str, Any]
+    graph_input: Mapping[str, Any] | None
+    """None resumes from the checkpoint in `configurable` (a replay)."""
     context: Any = None
     """The graph's runtime context (a RunContext for the agent graph)."""
     max_steps: int = 25
     """Model steps allowed; the graph takes two supersteps (model, tools) per step."""
     configurable: Mapping[str, Any] = field(default_factory=dict)
-    """Extra `config["configurable"]` entries for user graphs."""
+    """Extra `config["configurable"]` entries: a `checkpoint_id` to fork or replay from, or
+    values for user graphs."""
 
     def config(self) -> RunnableConfig:
         """The LangGraph config: the thread id keys the checkpointer."""
@@ -48,12 +52,14 @@ class GraphRun:
 async def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncIterator[BaseEvent]:
     """Yield RUN_STARTED, the run's events, then RUN_FINISHED or RUN_ERROR.
 
-    Every START is closed before the last event. Closing this iterator (a client disconnect or a
-    stop) closes the graph stream, which cancels the model call or tools in flight.
+    Every START is closed before the last event. The token usage the model steps reported is
+    summed into the last event. Closing this iterator (a client disconnect or a stop) closes
+    the graph stream, which cancels the model call or tools in flight.
     """
     yield RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)
     translator = EventTranslator()
-    failure: RunErrorEvent | None = None
+    usage = UsageTally()
+    failure: RunFailure | None = None
     try:
         # With a checkpointer, each step is on disk before the next starts, so a crash loses no
         # finished step. (langgraph 1.2 fails on "sync" without a checkpointer, hence the test.)
@@ -67,21 +73,26 @@ async def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncIt
         )
         try:
             async for mode, payload in stream:
+                if mode == "updates" and isinstance(payload, Mapping):
+                    usage.node_update(payload)
                 for event in _translate(translator, mode, payload):
                     yield event
         finally:
             await _close(stream)
     except GraphRecursionError:
-        error = StepLimitError(run.max_steps)
-        failure = RunErrorEvent(message=str(error), code=error.code)
-    except RunError as error:
-        failure = RunErrorEvent(message=str(error), code=error.code)
+        failure = run_failure(StepLimitError(run.max_steps))
     except Exception as error:  # noqa: BLE001  # every failure must become RUN_ERROR
-        logger.error("run %s failed: %s", run.run_id, failure_summary(error))
-        failure = RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR")
+        failure = run_failure(error)
+        if failure.is_expected:
+            logger.warning("run %s failed: %s (%s)", run.run_id, type(error).__name__, failure.code)
+        else:
+            logger.error("run %s failed: %s", run.run_id, failure_summary(error))
     for event in translator.close():
         yield event
-    yield failure or RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id)
+    if failure is not None:
+        yield RunErrorEvent(message=failure.message, code=failure.code, usage=usage.entries())
+    else:
+        yield RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id, usage=usage.entries())
 
 
 async def _close(stream: AsyncIterator[Any]) -> None:

@@ -108,7 +108,15 @@ def stream_turn(turn: AIMessage) -> Iterator[ChatGenerationChunk]:
         yield ChatGenerationChunk(
             message=AIMessageChunk(content="", id=turn.id, tool_call_chunks=[chunk])
         )
-    yield ChatGenerationChunk(message=AIMessageChunk(content="", id=turn.id, chunk_position="last"))
+    # Usage and metadata come last, as providers send them (OpenAI's include_usage chunk).
+    last = AIMessageChunk(
+        content="",
+        id=turn.id,
+        chunk_position="last",
+        usage_metadata=turn.usage_metadata,
+        response_metadata=turn.response_metadata,
+    )
+    yield ChatGenerationChunk(message=last)
 
 
 def answer(text: str, *, id: str) -> AIMessage:

@@ -11,8 +11,9 @@ OpenAI frames them) or not, with a scripted reply per request and a default repl
     python -m tests.openai_server --port 8100 --tokens 50 --delay-ms 20    # standalone
 
 A standalone server is scripted over HTTP: `POST /fake/script` with a JSON list of replies
-(`{"kind": "text" | "tool_calls" | "failure", ...}`, the fields of the classes below),
-`GET /fake/requests`, `POST /fake/reset`.
+(`{"kind": "text" | "tool_calls" | "failure", ...}` with the fields of the reply classes in
+`tests/openai_replies.py`), `GET /fake/requests`, `POST /fake/reset`. The wire formats are in
+`tests/openai_wire.py`, the HTTP plumbing in `tests/openai_http.py`.
 
 Only the standard library is used, and the HTTP/1.1 loop is hand-written (keep-alive, chunked
 bodies both ways): the server must stay cheap enough that 500 concurrent streams measure the
@@ -33,9 +34,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from tests.openai_http import HttpRequest, read_request, send_json, send_stream
+from tests.openai_replies import (
+    Failure,
+    Reply,
+    Text,
+    TokenGate,
+    ToolCalls,
+    call,
+    reply_from_json,
+    turn_for,
+)
 from tests.openai_wire import (
     ChatStream,
     JsonObject,
@@ -49,116 +61,19 @@ from tests.openai_wire import (
     response_object,
 )
 
-VOCABULARY = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
-MAX_HEAD = 64 * 1024
-
-
-class TokenGate:
-    """Holds a reply's tokens until the test lets them through, one `release()` per token.
-
-    Lets a test prove that tokens are streamed (each arrives before the next one exists)
-    without timing anything. Thread-safe: the server may run in another thread's loop.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._released = 0
-        self._used = 0
-        self._wakeups: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
-
-    def release(self, count: int = 1) -> None:
-        with self._lock:
-            self._released += count
-            wakeups = list(self._wakeups)
-        for loop, event in wakeups:
-            loop.call_soon_threadsafe(event.set)
-
-    async def wait(self) -> None:
-        wakeup = (asyncio.get_running_loop(), asyncio.Event())
-        with self._lock:
-            self._wakeups.append(wakeup)
-        try:
-            while True:
-                with self._lock:
-                    if self._used < self._released:
-                        self._used += 1
-                        return
-                    wakeup[1].clear()  # under the lock: a release after this sets it again
-                await wakeup[1].wait()
-        finally:
-            with self._lock:
-                self._wakeups.remove(wakeup)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Text:
-    """Answer with `text` (split into words) or with `tokens` generated words."""
-
-    tokens: int = 8
-    text: str | None = None
-    delay_ms: float = 0.0
-    """Pause before every token but the first."""
-    first_delay_ms: float = 0.0
-    """Pause before the first token (time to first token)."""
-    gate: TokenGate | None = field(default=None, compare=False)
-    """When set, every token waits for `gate.release()` (after any delay)."""
-
-    def words(self) -> tuple[str, ...]:
-        if self.text is not None:
-            words = self.text.split(" ")
-            return tuple(w if i == len(words) - 1 else f"{w} " for i, w in enumerate(words) if w)
-        return tuple(f"{VOCABULARY[i % len(VOCABULARY)]} " for i in range(self.tokens))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ToolCalls:
-    """Call tools (several are parallel calls), each call's arguments split across `pieces`."""
-
-    calls: tuple[ToolCall, ...]
-    pieces: int = 3
-    interleave: bool = False
-    """Alternate the calls' argument pieces (OpenAI itself sends them call after call)."""
-    text: str = ""
-    """Text the model says before calling."""
-    delay_ms: float = 0.0
-    first_delay_ms: float = 0.0
-    gate: TokenGate | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Failure:
-    """Answer with an HTTP error in OpenAI's error shape (429 and 5xx are retried by clients)."""
-
-    status: int = 500
-    message: str = "The fake server failed on purpose."
-    retry_after_ms: int | None = 1
-    """Sent as `retry-after-ms` so that clients retry at once instead of backing off."""
-
-
-Reply = Text | ToolCalls | Failure
-
-
-def call(name: str, arguments: dict[str, Any] | str, call_id: str | None = None) -> ToolCall:
-    """A tool call for `ToolCalls`; the id defaults to one made from the name."""
-    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    return ToolCall(call_id=call_id or f"call_{name}", name=name, arguments=text)
-
-
-def reply_from_json(data: JsonObject) -> Reply:
-    """A reply from its JSON form: `{"kind": "text" | "tool_calls" | "failure", ...fields}`."""
-    fields = {key: value for key, value in data.items() if key != "kind"}
-    match data.get("kind", "text"):
-        case "text":
-            return Text(**fields)
-        case "tool_calls":
-            calls = tuple(
-                call(c["name"], c.get("arguments", {}), c.get("id")) for c in fields.pop("calls")
-            )
-            return ToolCalls(calls=calls, **fields)
-        case "failure":
-            return Failure(**fields)
-        case other:
-            raise ValueError(f"unknown reply kind {other!r}")
+__all__ = [
+    "Failure",
+    "FakeOpenAIServer",
+    "RecordedRequest",
+    "Reply",
+    "Text",
+    "TokenGate",
+    "ToolCall",
+    "ToolCalls",
+    "call",
+    "reply_from_json",
+    "serve_in_thread",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,18 +93,6 @@ class RecordedRequest:
         data = asdict(self)
         data["usage"] = asdict(self.usage) if self.usage else None
         return data
-
-
-@dataclass(slots=True)
-class _Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    raw: bytes
-
-    @property
-    def keep_alive(self) -> bool:
-        return self.headers.get("connection", "").lower() != "close"
 
 
 class FakeOpenAIServer:
@@ -216,6 +119,8 @@ class FakeOpenAIServer:
             backlog: The listen backlog.
         """
         self.host, self.port, self.backlog = host, port, backlog
+        self.path_prefix = ""
+        """Put before /v1 in `base_url`; the routes match any prefix."""
         self.default: Reply = default or Text()
         self.model = model
         self._script: deque[Reply] = deque()
@@ -228,7 +133,7 @@ class FakeOpenAIServer:
     @property
     def base_url(self) -> str:
         """What to give a client as its OpenAI base URL."""
-        return f"http://{self.host}:{self.port}/v1"
+        return f"http://{self.host}:{self.port}{self.path_prefix}/v1"
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with these replies, one each, then with the default."""
@@ -279,7 +184,7 @@ class FakeOpenAIServer:
         with self._lock:
             return self._script.popleft() if self._script else self.default
 
-    def _record(self, request: _Request, body: Any, reply: str, usage: Usage | None) -> None:
+    def _record(self, request: HttpRequest, body: Any, reply: str, usage: Usage | None) -> None:
         recorded = RecordedRequest(
             request.method, request.path, request.headers, body, reply, usage
         )
@@ -316,7 +221,7 @@ class FakeOpenAIServer:
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
 
-    async def _respond(self, request: _Request, writer: asyncio.StreamWriter) -> None:
+    async def _respond(self, request: HttpRequest, writer: asyncio.StreamWriter) -> None:
         path = request.path.split("?")[0].rstrip("/")
         if request.method == "POST" and path.endswith(("/chat/completions", "/responses")):
             await self._model_request(request, path.endswith("/responses"), writer)
@@ -332,7 +237,7 @@ class FakeOpenAIServer:
             self._record(request, None, "none", None)
             await send_json(writer, 404, error_body(404, f"No route {request.method} {path}"))
 
-    async def _control(self, request: _Request, path: str, writer: asyncio.StreamWriter) -> None:
+    async def _control(self, request: HttpRequest, path: str, writer: asyncio.StreamWriter) -> None:
         if path == "/fake/script" and request.method == "POST":
             replies = [reply_from_json(item) for item in json.loads(request.raw or b"[]")]
             self.script(*replies)
@@ -346,7 +251,7 @@ class FakeOpenAIServer:
             await send_json(writer, 404, error_body(404, f"No route {request.method} {path}"))
 
     async def _model_request(
-        self, request: _Request, is_responses: bool, writer: asyncio.StreamWriter
+        self, request: HttpRequest, is_responses: bool, writer: asyncio.StreamWriter
     ) -> None:
         try:
             body = json.loads(request.raw)
@@ -376,13 +281,6 @@ class FakeOpenAIServer:
         else:
             await pace_whole(turn, reply)
             await send_json(writer, 200, answer.responses_body() if is_responses else answer.chat())
-
-
-def turn_for(reply: Text | ToolCalls) -> Turn:
-    if isinstance(reply, Text):
-        return Turn(tokens=reply.words())
-    tokens = Text(text=reply.text).words() if reply.text else ()
-    return Turn(tokens=tokens, calls=reply.calls, pieces=reply.pieces, interleave=reply.interleave)
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,87 +355,11 @@ async def pace_whole(turn: Turn, reply: Text | ToolCalls) -> None:
             await reply.gate.wait()
 
 
-# -- HTTP/1.1 ---------------------------------------------------------------------------------
-
-
-async def read_request(reader: asyncio.StreamReader) -> _Request | None:
-    """The next request on a keep-alive connection, or None when the client closed it."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as error:
-        if error.partial.strip():
-            raise
-        return None
-    if len(head) > MAX_HEAD:
-        raise ConnectionError("request head too large")
-    request_line, *lines = head.decode("latin-1").split("\r\n")
-    method, target, _version = request_line.split(" ", 2)
-    headers: dict[str, str] = {}
-    for line in lines:
-        if ":" in line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        raw = await read_chunked(reader)
-    else:
-        raw = await reader.readexactly(int(headers.get("content-length") or 0))
-    return _Request(method=method, path=target, headers=headers, raw=raw)
-
-
-async def read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
-        if size == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                pass  # trailers
-            return b"".join(parts)
-        parts.append(await reader.readexactly(size))
-        await reader.readexactly(2)
-
-
-def response_head(status: int, headers: dict[str, str]) -> bytes:
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
-    lines = [f"HTTP/1.1 {status} {reason.get(status, 'Error')}"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
-async def send_json(
-    writer: asyncio.StreamWriter, status: int, body: Any, headers: dict[str, str] | None = None
-) -> None:
-    data = json.dumps(body).encode()
-    head = {
-        "content-type": "application/json",
-        "content-length": str(len(data)),
-        "x-request-id": "req_fake",
-        **(headers or {}),
-    }
-    writer.write(response_head(status, head) + data)
-    await writer.drain()
-
-
 async def send_failure(writer: asyncio.StreamWriter, failure: Failure) -> None:
     headers = {}
     if failure.retry_after_ms is not None:
         headers["retry-after-ms"] = str(failure.retry_after_ms)
     await send_json(writer, failure.status, error_body(failure.status, failure.message), headers)
-
-
-async def send_stream(writer: asyncio.StreamWriter, frames: AsyncIterator[bytes]) -> None:
-    """A chunked text/event-stream response: one HTTP chunk per model step."""
-    head = {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        "transfer-encoding": "chunked",
-        "x-request-id": "req_fake",
-    }
-    writer.write(response_head(200, head))
-    async for frame in frames:
-        writer.write(b"%x\r\n%b\r\n" % (len(frame), frame))
-        await writer.drain()
-    writer.write(b"0\r\n\r\n")
-    await writer.drain()
 
 
 # -- running it -------------------------------------------------------------------------------

@@ -271,7 +271,8 @@ async def test_server_records_body_and_headers_when_receiving_requests(
 ) -> None:
     await sdk.chat.completions.create(model="m", messages=HELLO)
     [recorded] = fake_openai.requests
-    assert (recorded.method, recorded.path) == ("POST", "/v1/chat/completions")
+    assert recorded.method == "POST"
+    assert recorded.path == f"{fake_openai.path_prefix}/v1/chat/completions"
     assert recorded.headers["authorization"] == "Bearer fake"
     assert recorded.body == {"model": "m", "messages": HELLO}
     assert recorded.usage is not None

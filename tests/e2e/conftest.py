@@ -25,6 +25,7 @@ BASE = "/api/copilotkit"
 class LiveServer:
     url: str  # the runtime URL, base path included
     process: subprocess.Popen[bytes]
+    log: Path
 
 
 def free_port() -> int:
@@ -34,19 +35,21 @@ def free_port() -> int:
         return port
 
 
-def start_server(tmp: Path, **env: str) -> LiveServer:
+def start_server(tmp: Path, *, model: str = "demo", **env: str) -> LiveServer:
+    """The runtime in its own process; `env` adds variables (a real key is never inherited)."""
     port = free_port()
     environ = {
         **os.environ,
         "COPILOT_THREADS_PATH": str(tmp / "threads.sqlite"),
         "COPILOT_KEEPALIVE_SECONDS": "1",
         "PYTHONPATH": str(ROOT),
-        **env,
     }
     environ.pop("OPENAI_API_KEY", None)
+    environ.pop("OPENAI_BASE_URL", None)
+    environ.update(env)
     command = [
         sys.executable, "-m", "app.cli", "serve", "--port", str(port),
-        "--actions", "tests.e2e.served_actions:actions", "--model", "demo",
+        "--actions", "tests.e2e.served_actions:actions", "--model", model,
     ]  # fmt: skip
     log = (tmp / f"server-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
@@ -55,7 +58,7 @@ def start_server(tmp: Path, **env: str) -> LiveServer:
     while time.monotonic() < deadline:
         try:
             if httpx.post(url, json={"method": "info"}, timeout=1).status_code == 200:
-                return LiveServer(url, process)
+                return LiveServer(url, process, tmp / f"server-{port}.log")
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()

@@ -1,0 +1,64 @@
+"""A thread's checkpoints, and runs forked or replayed from one of them."""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graphs import Agent, DemoChatModel, record_conversation, record_run, thread_history
+from tests.fakes import ScriptedChatModel, answer
+from tests.graphs.test_record import agent, getWeather, weather_turns
+
+
+async def test_thread_history_lists_checkpoints_oldest_first_when_thread_has_runs() -> None:
+    threaded = agent(weather_turns(), checkpointer=InMemorySaver())
+    record = await record_run(threaded, "weather?", thread_id="t-hist")
+    history = await thread_history(threaded, "t-hist")
+    assert [c.step for c in history] == [-1, 0, 1, 2, 3]
+    assert [c.source for c in history] == ["input", "loop", "loop", "loop", "loop"]
+    assert [c.next for c in history] == [("__start__",), ("model",), ("tools",), ("model",), ()]
+    assert [len(c.messages) for c in history] == [0, 1, 2, 3, 4]
+    assert history[2].last_message == "ai: calls getWeather"
+    assert history[-1].last_message == "ai: It is sunny."
+    assert history[-1].checkpoint_id == record.checkpoint_id
+    parents = [c.parent_checkpoint_id for c in history]
+    assert parents == [None, *[c.checkpoint_id for c in history][:-1]]
+    assert [row["step"] for row in history.table()] == [-1, 0, 1, 2, 3]
+    assert "<table>" in history._repr_html_()
+
+
+async def test_thread_history_is_empty_when_agent_keeps_no_threads() -> None:
+    assert len(await thread_history(agent([]), "t-none")) == 0
+
+
+async def test_fork_branches_thread_from_checkpoint_when_new_message_is_given() -> None:
+    demo = Agent(actions=[getWeather], model=DemoChatModel(), checkpointer=InMemorySaver())
+    await record_conversation(demo, ["weather in 'Paris'?", "weather in 'Oslo'?"], thread_id="t")
+    history = await thread_history(demo, "t")
+    end_of_first_turn = next(c for c in history if c.step == 3)
+    fork = await record_run(
+        demo, "weather in 'Rome'?", thread_id="t", checkpoint_id=end_of_first_turn.checkpoint_id
+    )
+    assert "Rome" in fork.text
+    contents = [str(m.content) for m in fork.messages if m.role == "user"]
+    assert contents == ["weather in 'Paris'?", "weather in 'Rome'?"]  # Oslo is on the other branch
+    old = {c.checkpoint_id for c in history}
+    after = await thread_history(demo, "t")
+    assert old <= {c.checkpoint_id for c in after}  # the Oslo branch is still stored
+    new = [c for c in after if c.checkpoint_id not in old]
+    assert new[0].parent_checkpoint_id == end_of_first_turn.checkpoint_id  # the branch point
+    assert new[0].step == 4
+
+
+async def test_replay_reruns_the_next_nodes_when_no_message_is_given() -> None:
+    model = ScriptedChatModel(turns=[answer("First answer.", id="m1"), answer("Again.", id="m2")])
+    threaded = Agent(model=model, checkpointer=InMemorySaver())
+    await record_run(threaded, "question", thread_id="t-replay")
+    before_model = next(
+        c for c in await thread_history(threaded, "t-replay") if c.next == ("model",)
+    )
+    replay = await record_run(
+        threaded, None, thread_id="t-replay", checkpoint_id=before_model.checkpoint_id
+    )
+    assert replay.text == "Again."
+    assert [m.type for m in model.seen[1]][1:] == ["human"]  # the model saw the same question
+    assert [str(m.content) for m in replay.messages] == ["question", "Again."]

@@ -8,7 +8,8 @@ immediately turns it back into a dict with `model_dump()`; it also wraps every c
 each chunk to the dict `ChatOpenAI` would have built, hands it to the same converter and
 callbacks, and keeps the per-chunk timeout as one rescheduled deadline. Everything else is
 `ChatOpenAI`'s own code: the request payload, retries and HTTP errors (the SDK still sends
-the request), the Responses API, structured output, sync calls, response headers.
+the request, through its `post`: graphs/openai_request.py), the Responses API, structured
+output, sync calls, response headers.
 See benchmarks/RESULTS.md for the measured difference (issue #7).
 """
 
@@ -31,6 +32,8 @@ from langchain_openai.chat_models.base import (
     _handle_openai_api_error,
     _handle_openai_bad_request,
 )
+
+from graphs.openai_request import streamed_completion
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class StreamingChatOpenAI(ChatOpenAI):
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
         chunk_class: type[BaseMessageChunk] = AIMessageChunk
         try:
-            async with self.async_client.with_streaming_response.create(**payload) as response:
+            async with streamed_completion(self.async_client, payload) as response:
                 async for data in _chunk_dicts(
                     response.http_response, self.stream_chunk_timeout, self.model_name
                 ):

@@ -123,10 +123,11 @@ async def start_run(
         await _release(server, active)
         raise
     stream = stream_run(
-        _prepend(first, events),
+        events,
         active,
         keepalive_seconds=server.settings.keepalive_seconds,
         new_id=server.new_id(),
+        first=first,  # not through a wrapping generator: one hop less per event (issue #7)
     )
     return StartedRun(active=active, batches=stream, server=server)
 
@@ -165,14 +166,3 @@ async def claim_thread(server: Server, agent_id: str, thread_id: str) -> None:
     raise ConflictError(
         f"Thread '{thread_id}' already has a run in progress; stop it or wait for it to finish"
     )
-
-
-async def _prepend(first: BaseEvent, rest: AsyncIterator[BaseEvent]) -> AsyncIterator[BaseEvent]:
-    try:
-        yield first
-        async for event in rest:
-            yield event
-    finally:
-        aclose = getattr(rest, "aclose", None)
-        if aclose is not None:
-            await aclose()

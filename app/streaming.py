@@ -84,8 +84,10 @@ async def stream_run(
     *,
     keepalive_seconds: float,
     new_id: str,
+    first: BaseEvent | None = None,
 ) -> AsyncIterator[Batch]:
-    """Pass the agent's events through, ending early and cleanly when the run is stopped.
+    """Pass the agent's events (after `first`, if given) through, ending early and cleanly when
+    the run is stopped.
 
     The agent runs in its own task so a stop can cancel it wherever it is (model call, tool).
     Cancelling this iterator (the client went away) cancels that task too: no orphaned model
@@ -99,7 +101,7 @@ async def stream_run(
     queue: asyncio.Queue[object] = asyncio.Queue(maxsize=64)
     clock = _Clock(asyncio.get_running_loop().time())
     tasks = (
-        asyncio.create_task(_produce(events, queue, clock)),
+        asyncio.create_task(_produce(first, events, queue, clock)),
         asyncio.create_task(_relay_stop(run, queue)),
         asyncio.create_task(_tick(queue, clock, keepalive_seconds)),
     )
@@ -161,10 +163,15 @@ class _Clock:
 
 
 async def _produce(
-    events: AsyncIterator[BaseEvent], queue: asyncio.Queue[object], clock: _Clock
+    first: BaseEvent | None,
+    events: AsyncIterator[BaseEvent],
+    queue: asyncio.Queue[object],
+    clock: _Clock,
 ) -> None:
     loop = asyncio.get_running_loop()
     try:
+        if first is not None:
+            await queue.put(first)
         async for event in events:
             clock.last_event = loop.time()
             await queue.put(event)

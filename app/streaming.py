@@ -86,8 +86,7 @@ async def stream_run(
     new_id: str,
     first: BaseEvent | None = None,
 ) -> AsyncIterator[Batch]:
-    """Pass the agent's events (after `first`, if given) through, ending early and cleanly when
-    the run is stopped.
+    """Pass `first` and the agent's events through, ending early and cleanly on a stop.
 
     The agent runs in its own task so a stop can cancel it wherever it is (model call, tool).
     Cancelling this iterator (the client went away) cancels that task too: no orphaned model

@@ -16,9 +16,11 @@ import aiosqlite
 
 T = TypeVar("T")
 
-# aiosqlite's queue of work for its thread is private (aiosqlite 0.17 to 0.22 at least); without
-# it, callers take the public calls, one trip each.
-HAS_ONE_TRIP = callable(getattr(aiosqlite.Connection, "_execute", None))
+# aiosqlite's queue of work for its thread and its sqlite3 connection are private (checked with
+# aiosqlite 0.22); without them, callers take the public calls, one trip each.
+HAS_ONE_TRIP = callable(getattr(aiosqlite.Connection, "_execute", None)) and isinstance(
+    getattr(aiosqlite.Connection, "_conn", None), property
+)
 
 
 async def in_one_trip(connection: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:

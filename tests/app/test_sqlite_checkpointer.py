@@ -121,3 +121,15 @@ async def test_checkpointer_takes_one_trip_to_the_database_thread_per_call(
         monkeypatch.setattr(saver.conn, "_execute", counted)
         await operation(saver)
         assert len(calls) == 1
+
+
+async def test_checkpointer_falls_back_to_upstream_calls_without_aiosqlite_internals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.sqlite_checkpointer.HAS_ONE_TRIP", False)
+    results = []
+    for cls, name in ((AsyncSqliteSaver, "upstream.sqlite"), (SqliteCheckpointer, "ours.sqlite")):
+        async with cls.from_conn_string(str(tmp_path / name)) as saver:
+            results.append(await writes_and_reads(saver))
+    assert results[0] == results[1]
+    assert rows(tmp_path / "upstream.sqlite") == rows(tmp_path / "ours.sqlite")

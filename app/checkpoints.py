@@ -1,4 +1,4 @@
-"""open_checkpointer: LangGraph's own savers: SQLite file (default), PostgreSQL, or memory."""
+"""open_checkpointer: LangGraph's savers: SQLite file (default), PostgreSQL, or memory."""
 
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     elif settings.threads_path == MEMORY:
         yield InMemorySaver()
     else:
-        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+        from app.sqlite_checkpointer import SqliteCheckpointer
 
         Path(settings.threads_path).parent.mkdir(parents=True, exist_ok=True)
-        async with AsyncSqliteSaver.from_conn_string(settings.threads_path) as saver:
+        # LangGraph's AsyncSqliteSaver, with fewer trips to its database thread (issue #7).
+        async with SqliteCheckpointer.from_conn_string(settings.threads_path) as saver:
             await saver.setup()
             yield saver

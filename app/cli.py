@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -85,7 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{__name__}:app_from_environment", factory=True, workers=settings.workers, **options
         )
     else:
-        uvicorn.run(create_app(runtime, settings), **options)
+        app = create_app(runtime, settings)
+        freeze_startup_objects()
+        uvicorn.run(app, **options)
     return 0
 
 
@@ -93,7 +96,22 @@ def app_from_environment() -> FastAPI:
     """The app a worker process serves, configured by COPILOT_* variables (`--workers`)."""
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(_runtime(settings), settings)
+    app = create_app(_runtime(settings), settings)
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Keep what start-up built out of the cyclic garbage collector's full collections.
+
+    The imports (LangChain, LangGraph, the openai SDK, pydantic models) leave ~200k objects
+    that live as long as the process, and every full collection walked all of them: ~120 ms
+    of CPU, a pause every open stream shares, about every 50 runs of a 200-token chat
+    (2.4 ms per run, issue #7). Frozen, they are never walked; new objects are collected as
+    before. Only the server process does this: an app embedding `create_app` keeps its own GC.
+    """
+    gc.collect()  # start-up garbage is freed rather than frozen
+    gc.freeze()
 
 
 def _runtime(settings: Settings) -> CopilotRuntime:

@@ -16,7 +16,7 @@ from app.errors import ConflictError, InternalError, NotFoundError, ProtocolErro
 from app.runs import ActiveRun, RunRegistry
 from app.runtime import CopilotRuntime, ServedAgent
 from app.settings import Settings
-from app.streaming import stream_run
+from app.streaming import Batch, one_by_one, stream_run
 from app.threads import ThreadStore
 
 logger = logging.getLogger(__name__)
@@ -67,11 +67,17 @@ def server_of(request: Request) -> Server:
 
 @dataclass(frozen=True, slots=True)
 class StartedRun:
-    """A run whose first event exists; iterate `events` (None marks a keep-alive), then release."""
+    """A run whose first event exists; iterate `batches` or `events` once, then release."""
 
     active: ActiveRun
-    events: AsyncIterator[BaseEvent | None]
+    batches: AsyncIterator[Batch]
+    """The events (None marks a keep-alive) in lists of those ready together."""
     server: Server
+
+    @property
+    def events(self) -> AsyncIterator[BaseEvent | None]:
+        """The same events one at a time (iterate either this or `batches`, not both)."""
+        return one_by_one(self.batches)
 
     async def release(self) -> None:
         """Free the thread (however the response ended, even if it never started streaming)."""
@@ -117,12 +123,13 @@ async def start_run(
         await _release(server, active)
         raise
     stream = stream_run(
-        _prepend(first, events),
+        events,
         active,
         keepalive_seconds=server.settings.keepalive_seconds,
         new_id=server.new_id(),
+        first=first,  # not through a wrapping generator: one hop less per event (issue #7)
     )
-    return StartedRun(active=active, events=stream, server=server)
+    return StartedRun(active=active, batches=stream, server=server)
 
 
 async def record_thread(
@@ -159,14 +166,3 @@ async def claim_thread(server: Server, agent_id: str, thread_id: str) -> None:
     raise ConflictError(
         f"Thread '{thread_id}' already has a run in progress; stop it or wait for it to finish"
     )
-
-
-async def _prepend(first: BaseEvent, rest: AsyncIterator[BaseEvent]) -> AsyncIterator[BaseEvent]:
-    try:
-        yield first
-        async for event in rest:
-            yield event
-    finally:
-        aclose = getattr(rest, "aclose", None)
-        if aclose is not None:
-            await aclose()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.settings import MEMORY, Settings
+from app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip
 
 NAME_LENGTH = 60
 SCHEMA = """
@@ -188,16 +189,21 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 
 
 class _Sqlite:
+    # One trip to aiosqlite's thread per statement instead of two (issue #7: app/sqlite.py).
     def __init__(self, connection: Any) -> None:
         self._connection = connection
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        await self._connection.execute(sql.replace("%s", "?"), tuple(params))
+        statement = sql.replace("%s", "?")
+        if HAS_ONE_TRIP:
+            await in_one_trip(self._connection, execute_and_commit, statement, [tuple(params)])
+            return
+        await self._connection.execute(statement, tuple(params))
         await self._connection.commit()
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = await self._connection.execute(sql.replace("%s", "?"), tuple(params))
-        return [tuple(row) for row in await cursor.fetchall()]
+        rows = await self._connection.execute_fetchall(sql.replace("%s", "?"), tuple(params))
+        return [tuple(row) for row in rows]
 
 
 class _Postgres:

@@ -171,11 +171,20 @@ def fake_model(port: int, *, tokens: int, delay_ms: float) -> Server:
     return Server(name=f"fake-model-{tokens}x{delay_ms:g}ms", command=command, port=port)
 
 
-def ours(model_url: str, *, workers: int = 1, threads_path: Path, plain: bool = False) -> Server:
+def ours(
+    model_url: str,
+    *,
+    workers: int = 1,
+    threads_path: Path,
+    plain: bool = False,
+    root: Path = ROOT,
+    name: str | None = None,
+) -> Server:
     """copilot-runtime serve, pointed at the fake model, serving fetchNameForUserId.
 
     `plain` hides uvloop and httptools from it (the event loop and HTTP parser it had before
-    they became dependencies), to measure what they bring.
+    they became dependencies), to measure what they bring. `root` serves the code of another
+    checkout (benchmarks/ab.py compares two).
     """
     port = free_port()
     if plain:
@@ -189,14 +198,15 @@ def ours(model_url: str, *, workers: int = 1, threads_path: Path, plain: bool = 
     command += ["serve", "--port", str(port), "--model", f"openai:{MODEL}"]
     command += ["--actions", "benchmarks.actions:actions", "--workers", str(workers)]
     env = {
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         "OPENAI_BASE_URL": model_url,
         "OPENAI_API_KEY": "fake",
         "COPILOT_THREADS_PATH": str(threads_path),
         "COPILOT_LOG_LEVEL": "WARNING",  # no access log line per request (Node writes none)
     }
-    name = "copilot-runtime" + (f" ({workers} workers)" if workers > 1 else "")
-    return Server(name=name + (" plain" if plain else ""), command=command, port=port, env=env)
+    label = name or "copilot-runtime" + (f" ({workers} workers)" if workers > 1 else "")
+    label += " plain" if plain else ""
+    return Server(name=label, command=command, port=port, env=env, cwd=root)
 
 
 def node_peer(model_url: str) -> Server:

@@ -94,7 +94,9 @@ async def _run_call(call: ToolCall, by_name: dict[str, Any]) -> ToolMessage:
     return result
 
 
-def route_after_model(
+# The routers are async although they never await: LangGraph runs a sync router in its thread
+# pool (run_in_executor), a round trip to another thread after every step (issue #7).
+async def route_after_model(
     state: AgentState, runtime: Runtime[RunContext]
 ) -> Literal["tools", "__end__"]:
     """To the tools when the model called anything the server must answer; else the run ends."""
@@ -107,7 +109,7 @@ def route_after_model(
     return DONE
 
 
-def route_after_tools(
+async def route_after_tools(
     state: AgentState, runtime: Runtime[RunContext]
 ) -> Literal["model", "__end__"]:
     """A frontend call in the same turn ends the run: the client runs it and comes back."""

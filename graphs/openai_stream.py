@@ -8,7 +8,8 @@ immediately turns it back into a dict with `model_dump()`; it also wraps every c
 each chunk to the dict `ChatOpenAI` would have built, hands it to the same converter and
 callbacks, and keeps the per-chunk timeout as one rescheduled deadline. Everything else is
 `ChatOpenAI`'s own code: the request payload, retries and HTTP errors (the SDK still sends
-the request), the Responses API, structured output, sync calls, response headers.
+the request, through its `post`: graphs/openai_request.py), the Responses API, structured
+output, sync calls, response headers.
 See benchmarks/RESULTS.md for the measured difference (issue #7).
 """
 
@@ -31,6 +32,8 @@ from langchain_openai.chat_models.base import (
     _handle_openai_api_error,
     _handle_openai_bad_request,
 )
+
+from graphs.openai_request import streamed_completion
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class StreamingChatOpenAI(ChatOpenAI):
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
         chunk_class: type[BaseMessageChunk] = AIMessageChunk
         try:
-            async with self.async_client.with_streaming_response.create(**payload) as response:
+            async with streamed_completion(self.async_client, payload) as response:
                 async for data in _chunk_dicts(
                     response.http_response, self.stream_chunk_timeout, self.model_name
                 ):
@@ -99,7 +102,7 @@ async def _chunk_dicts(
     buffer = b""
     is_done = False
     try:
-        async with deadline.scope:
+        async with deadline:
             deadline.start()
             async for data in response.aiter_bytes():
                 if is_done:
@@ -192,19 +195,54 @@ def _event_json(event: bytes, response: Any) -> dict[str, Any] | None:
 
 
 class _Deadline:
-    """A per-chunk timeout without a task per chunk: one `asyncio.timeout`, rescheduled."""
+    """A per-chunk timeout without a task, or even a timer, per chunk.
+
+    One `asyncio.timeout` scope does the cancelling. Moving its deadline on every chunk cost
+    two timer operations per token (issue #7), so `start` and `pause` only note the time;
+    a single timer checks, when it comes due, whether the model has really been silent for
+    `seconds` while the stream was waiting, and otherwise waits for the new deadline.
+    """
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds if seconds and seconds > 0 else None
         self.scope = asyncio.timeout(None)
+        self._loop = asyncio.get_running_loop()
+        self._started = 0.0
+        self._is_waiting = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> _Deadline:
+        await self.scope.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self.scope.__aexit__(*exc_info)
 
     def start(self) -> None:
-        if self.seconds is not None:
-            self.scope.reschedule(asyncio.get_running_loop().time() + self.seconds)
+        """The stream waits for the model from now on."""
+        if self.seconds is None:
+            return
+        self._started = self._loop.time()
+        self._is_waiting = True
+        if self._timer is None:
+            self._timer = self._loop.call_at(self._started + self.seconds, self._check)
 
     def pause(self) -> None:
-        if self.seconds is not None:
-            self.scope.reschedule(None)
+        """The consumer has the stream: its time does not count."""
+        self._is_waiting = False
+
+    def _check(self) -> None:
+        self._timer = None
+        if not self._is_waiting or self.seconds is None:
+            return  # `start` sets the timer again
+        due = self._started + self.seconds
+        if self._loop.time() >= due:
+            self.scope.reschedule(self._loop.time())  # the scope cancels the stream now
+        else:
+            self._timer = self._loop.call_at(due, self._check)
 
     @property
     def expired(self) -> bool:

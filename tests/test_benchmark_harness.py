@@ -14,6 +14,7 @@ import uvicorn
 from app.main import create_app
 from app.runtime import CopilotRuntime
 from app.settings import Settings
+from benchmarks.ab import table_row
 from benchmarks.actions import actions
 from benchmarks.loadgen import LoadSpec, run_load
 from benchmarks.measure import Result
@@ -109,3 +110,16 @@ def test_meter_and_tables_report_what_they_measured() -> None:
     table = render(scenarios(quick=True), [result], {})
     assert "| copilot-runtime |" in table
     assert "20-token chat" in table
+
+
+def test_interleaved_comparison_reports_the_median_of_its_rounds() -> None:
+    def round_of(wall: float, cpu_seconds: float) -> Result:
+        return Result(
+            server="this checkout", scenario="action", concurrency=1, requests=10, errors=0,
+            wall=wall, cpu_seconds=cpu_seconds, peak_rss=1, ttfb=[], ttft=[], total=[], frames=300,
+        )  # fmt: skip
+
+    rounds = [round_of(1.0, 0.10), round_of(2.0, 0.30), round_of(1.0, 0.12)]
+    assert table_row("action", "this checkout", rounds) == (
+        "| action | this checkout | 12.00 | 10.0 | 0 | 10.0 30.0 12.0 |"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -112,6 +113,28 @@ async def test_model_raises_chunk_timeout_when_tokens_stall(
     with pytest.raises(StreamChunkTimeoutError) as raised:
         await stream(model(cls, fake_openai, stream_chunk_timeout=0.2))
     assert raised.value.chunks_received == 1  # the role chunk came, the token did not
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_raises_chunk_timeout_when_tokens_stall_mid_stream(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="early late later", delay_ms=600))
+    with pytest.raises(StreamChunkTimeoutError) as raised:
+        await stream(model(cls, fake_openai, stream_chunk_timeout=0.2))
+    assert raised.value.chunks_received == 2  # the role chunk and the first token
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_keeps_streaming_when_consumer_is_slower_than_chunk_timeout(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="one two three", delay_ms=50))
+    chunks = []
+    async for chunk in model(cls, fake_openai, stream_chunk_timeout=0.2).astream(HELLO):
+        chunks.append(chunk)
+        await asyncio.sleep(0.3)  # the consumer's time is not the model's silence
+    assert "".join(c.text for c in chunks) == "one two three"
 
 
 @pytest.mark.parametrize("cls", MODELS)

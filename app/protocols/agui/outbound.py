@@ -58,6 +58,12 @@ async def sse_frames(items: AsyncIterator[BaseEvent | None]) -> AsyncIterator[by
         yield sse_frame(item)
 
 
+async def sse_batches(batches: AsyncIterator[list[BaseEvent | None]]) -> AsyncIterator[bytes]:
+    """Frame a stream of batches: the frames of the events ready together go in one write."""
+    async for batch in batches:
+        yield b"".join([sse_frame(item) for item in batch])
+
+
 class EventStreamResponse(StreamingResponse):
     """A text/event-stream response that runs `on_close` however it ends, even unstarted."""
 

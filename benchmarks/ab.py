@@ -1,0 +1,114 @@
+"""Interleaved comparison: this checkout beside another one (and Node), batch after batch.
+
+    python -m benchmarks.ab /path/to/other/checkout --only action,chat-200 --requests 100
+    python -m benchmarks.ab --node --only action --rounds 8      # this checkout beside Node
+
+The quick suite measures each server once, minutes apart, on a shared machine whose speed
+drifts by up to 30%. Here every server runs the same scenario in turn, in alternating order,
+`rounds` times, and the table shows the median CPU per run: a drift hits every server alike.
+Node's JIT keeps getting faster over the first few hundred requests, which the rounds show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.__main__ import _script_fake
+from benchmarks.measure import Result, measure
+from benchmarks.scenarios import scenarios
+from benchmarks.servers import ROOT, Server, fake_model, free_port, node_peer, ours
+
+
+def _servers(other: Path | None, with_node: bool, model_url: str, tmp: Path) -> list[Server]:
+    servers = [ours(model_url, threads_path=tmp / "this.sqlite", name="this checkout")]
+    if other is not None:
+        servers.append(
+            ours(model_url, threads_path=tmp / "other.sqlite", root=other, name="other checkout")
+        )
+    if with_node:
+        servers.append(node_peer(model_url))
+    return servers
+
+
+def _round(servers: list[Server], fake: Server, name: str, requests: int) -> list[Result]:
+    scenario = next(s for s in scenarios(quick=False) if s.name == name)
+    level = scenario.concurrency[0]
+    results = []
+    for server in servers:
+        if scenario.script:
+            _script_fake(fake, scenario.script * (requests + min(scenario.warmup, level)))
+        results.append(
+            measure(
+                server=server.name,
+                pid=server.pid,
+                scenario=name,
+                url=server.url,
+                body=scenario.agui_body(),
+                kind="agui",
+                requests=requests,
+                concurrency=level,
+                warmup=min(scenario.warmup, level),
+                ramp=scenario.ramp,
+            )
+        )
+    return results
+
+
+def table_row(name: str, server: str, results: list[Result]) -> str:
+    """One server's rounds of one scenario: median CPU per run and runs/s, then every round."""
+    cpu = [r.cpu_ms_per_run for r in results]
+    rate = statistics.median(r.runs_per_second for r in results)
+    errors = sum(r.errors for r in results)
+    rounds = " ".join(f"{value:.1f}" for value in cpu)
+    return (
+        f"| {name} | {server} | {statistics.median(cpu):.2f} | {rate:.1f} | {errors} | {rounds} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the rounds and print one Markdown row per scenario and server."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ab", description=__doc__)
+    parser.add_argument("other", nargs="?", type=Path, help="another checkout of this project")
+    parser.add_argument("--node", action="store_true", help="add the Node peer")
+    parser.add_argument("--only", default="action,chat-20,chat-200", help="scenario names")
+    parser.add_argument("--requests", type=int, default=100, help="runs per server per round")
+    parser.add_argument("--rounds", type=int, default=6)
+    args = parser.parse_args(argv)
+    port = free_port()
+    print(f"this checkout: {ROOT}; other checkout: {args.other or '-'}\n")  # noqa: T201
+    print("| scenario | server | CPU ms/run (median) | runs/s | errors | each round |")  # noqa: T201
+    print("|---|---|--:|--:|--:|---|")  # noqa: T201
+    with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
+        servers = _servers(args.other, args.node, f"http://127.0.0.1:{port}/v1", Path(tmp))
+        try:
+            for server in servers:
+                server.start(Path(tmp))
+            for server in servers:
+                server.wait_ready(timeout=120)
+            for name in args.only.split(","):
+                scenario = next(s for s in scenarios(quick=False) if s.name == name)
+                fake = fake_model(port, tokens=scenario.tokens, delay_ms=scenario.delay_ms)
+                fake.start(Path(tmp))
+                try:
+                    fake.wait_ready()
+                    by_server: dict[str, list[Result]] = {s.name: [] for s in servers}
+                    for index in range(args.rounds):
+                        order = servers if index % 2 == 0 else servers[::-1]
+                        for result in _round(order, fake, name, args.requests):
+                            by_server[result.server].append(result)
+                    for server_name, results in by_server.items():
+                        print(table_row(name, server_name, results), flush=True)  # noqa: T201
+                finally:
+                    fake.stop()
+        finally:
+            for server in servers:
+                server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

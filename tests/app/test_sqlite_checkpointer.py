@@ -1,0 +1,135 @@
+"""SqliteCheckpointer writes the rows and reads the tuples AsyncSqliteSaver does, in fewer trips."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from app.sqlite_checkpointer import SqliteCheckpointer
+
+TABLES = {
+    "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
+    "writes": "thread_id, checkpoint_ns, checkpoint_id, task_id, idx",
+}
+
+
+def config(thread: str, ns: str = "", checkpoint_id: str | None = None) -> RunnableConfig:
+    configurable: dict[str, Any] = {"thread_id": thread, "checkpoint_ns": ns}
+    if checkpoint_id is not None:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+def checkpoint(checkpoint_id: str, messages: list[Any]) -> Any:
+    value = empty_checkpoint()
+    return {**value, "id": checkpoint_id, "ts": "2026-11-24T00:00:00+00:00",
+            "channel_values": {"messages": messages}}  # fmt: skip
+
+
+async def writes_and_reads(saver: AsyncSqliteSaver) -> list[CheckpointTuple | None]:
+    """The same operations on any saver; what its reads returned."""
+    hello = [HumanMessage(content="hi", id="u1")]
+    answer = [*hello, AIMessage(content="hello ✓", id="a1")]
+    await saver.aput(config("t1"), checkpoint("01", hello), {"source": "input", "step": -1}, {})
+    await saver.aput_writes(config("t1", checkpoint_id="01"), [("messages", answer)], "task-a", "p")
+    await saver.aput_writes(config("t1", checkpoint_id="01"), [("messages", [])], "task-a", "p")
+    await saver.aput_writes(config("t1", checkpoint_id="01"), [("__error__", "boom")], "task-b")
+    await saver.aput_writes(config("t1", checkpoint_id="01"), [("__error__", "again")], "task-b")
+    await saver.aput_writes(config("t1", checkpoint_id="01"), [], "task-c")
+    await saver.aput(
+        config("t1", checkpoint_id="01"),
+        checkpoint("02", answer),
+        {"step": 0, "parents": {"": "é"}},
+        {},
+    )
+    await saver.aput(config("t1", "sub"), checkpoint("03", []), {"step": 1}, {})
+    await saver.aput(config("t2"), checkpoint("04", hello), {}, {})
+    reads: list[RunnableConfig] = [
+        config("t1"),
+        config("t1", checkpoint_id="01"),
+        config("t1", checkpoint_id="02"),
+        config("t1", "sub"),
+        config("t2"),
+        config("unknown"),
+        config("t1", checkpoint_id="missing"),
+        {"configurable": {"thread_id": "t1"}},
+    ]
+    return [await saver.aget_tuple(read) for read in reads]
+
+
+def rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as connection:
+        return {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            for table, order in TABLES.items()
+        }
+
+
+async def test_checkpointer_stores_and_reads_what_async_sqlite_saver_does(tmp_path: Path) -> None:
+    results = []
+    for cls, name in ((AsyncSqliteSaver, "upstream.sqlite"), (SqliteCheckpointer, "ours.sqlite")):
+        async with cls.from_conn_string(str(tmp_path / name)) as saver:
+            results.append(await writes_and_reads(saver))
+    assert results[0] == results[1]
+    assert results[1][1] is not None
+    assert len(results[1][1].pending_writes or []) == 2
+    assert rows(tmp_path / "upstream.sqlite") == rows(tmp_path / "ours.sqlite")
+
+
+async def test_checkpointer_reads_what_async_sqlite_saver_wrote(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.sqlite")
+    async with AsyncSqliteSaver.from_conn_string(path) as upstream:
+        written = await writes_and_reads(upstream)
+    async with SqliteCheckpointer.from_conn_string(path) as ours:
+        read = [await ours.aget_tuple(t.config) if t else None for t in written]
+    assert read == written
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda s: s.aput(config("t1"), checkpoint("01", []), {}, {}),
+        lambda s: s.aput_writes(config("t1", checkpoint_id="01"), [("a", 1), ("b", 2)], "t"),
+        lambda s: s.aget_tuple(config("t1")),
+        lambda s: s.aget_tuple(config("nobody")),
+    ],
+)
+async def test_checkpointer_takes_one_trip_to_the_database_thread_per_call(
+    operation: Callable[[AsyncSqliteSaver], Awaitable[Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with SqliteCheckpointer.from_conn_string(str(tmp_path / "c.sqlite")) as saver:
+        assert isinstance(saver, SqliteCheckpointer)
+        await saver.setup()
+        await saver.aput(config("t1"), checkpoint("01", []), {}, {})
+        calls: list[object] = []
+        execute = saver.conn._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(fn)
+            return await execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # private
+
+        monkeypatch.setattr(saver.conn, "_execute", counted)
+        await operation(saver)
+        assert len(calls) == 1
+
+
+async def test_checkpointer_falls_back_to_upstream_calls_without_aiosqlite_internals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.sqlite_checkpointer.HAS_ONE_TRIP", False)
+    results = []
+    for cls, name in ((AsyncSqliteSaver, "upstream.sqlite"), (SqliteCheckpointer, "ours.sqlite")):
+        async with cls.from_conn_string(str(tmp_path / name)) as saver:
+            results.append(await writes_and_reads(saver))
+    assert results[0] == results[1]
+    assert rows(tmp_path / "upstream.sqlite") == rows(tmp_path / "ours.sqlite")

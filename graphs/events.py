@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 from ag_ui.core import (
@@ -84,14 +84,11 @@ class EventTranslator:
     def node_update(self, update: Mapping[str, object]) -> list[BaseEvent]:
         """Events for the messages a node wrote: finished answers and tool results."""
         events: list[BaseEvent] = []
-        for values in update.values():
-            if not isinstance(values, Mapping):
-                continue
-            for message in _as_messages(values.get("messages")):
-                if isinstance(message, AIMessage):
-                    events += self._answer_done(message)
-                elif isinstance(message, ToolMessage):
-                    events += self._tool_result(message)
+        for message in messages_written(update):
+            if isinstance(message, AIMessage):
+                events += self._answer_done(message)
+            elif isinstance(message, ToolMessage):
+                events += self._tool_result(message)
         return events
 
     def _answer_done(self, message: AIMessage) -> list[BaseEvent]:
@@ -161,9 +158,15 @@ class EventTranslator:
         return [TextMessageEndEvent(message_id=message_id)]
 
 
-def _as_messages(value: object) -> Iterable[BaseMessage]:
-    if isinstance(value, BaseMessage):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [item for item in value if isinstance(item, BaseMessage)]
-    return []
+def messages_written(update: Mapping[str, object]) -> list[BaseMessage]:
+    """The messages the nodes of one `updates` payload wrote to their `messages` channel."""
+    written: list[BaseMessage] = []
+    for values in update.values():
+        if not isinstance(values, Mapping):
+            continue
+        value = values.get("messages")
+        if isinstance(value, BaseMessage):
+            written.append(value)
+        elif isinstance(value, list | tuple):
+            written += [item for item in value if isinstance(item, BaseMessage)]
+    return written

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ag_ui.core import TokenUsage
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage
+
+from graphs.events import messages_written
 
 # The counts RUN_FINISHED.usage carries. @ag-ui/core 0.0.59 knows these and
 # reasoningTokens/cachedInputTokens; cacheWriteInputTokens came later, so it is never sent.
@@ -26,11 +28,9 @@ class UsageTally:
 
     def node_update(self, update: Mapping[str, object]) -> None:
         """Count the AI messages in one `updates` payload of the graph stream."""
-        for values in update.values():
-            if isinstance(values, Mapping):
-                for message in _messages(values.get("messages")):
-                    if isinstance(message, AIMessage):
-                        self.add(message)
+        for message in messages_written(update):
+            if isinstance(message, AIMessage):
+                self.add(message)
 
     def add(self, message: AIMessage) -> None:
         """Count one model answer (again it is ignored: updates may repeat a message)."""
@@ -71,11 +71,3 @@ class UsageTally:
 
 def _label(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _messages(value: object) -> Iterable[BaseMessage]:
-    if isinstance(value, BaseMessage):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [item for item in value if isinstance(item, BaseMessage)]
-    return []

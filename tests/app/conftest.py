@@ -29,6 +29,25 @@ async def serve(runtime: CopilotRuntime, **overrides: Any) -> AsyncIterator[http
             yield client
 
 
+def run_scope(path: str = f"{BASE}/agent/default/run") -> dict[str, Any]:
+    """The ASGI scope of a JSON POST, for tests that drive the app without an HTTP client
+    (to control exactly when the client disconnects, or to see every write)."""
+    return {
+        "type": "http",
+        # 2.3: Starlette listens for the disconnect, as it does under uvicorn.
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
+
+
 def body(text: str = "hi", **fields: Any) -> dict[str, Any]:
     request: dict[str, Any] = {
         "threadId": "t1",

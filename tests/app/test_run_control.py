@@ -16,7 +16,15 @@ from langgraph.graph.message import add_messages
 from actions import Action
 from app.main import create_app
 from app.runtime import CopilotRuntime
-from tests.app.conftest import BASE, body, run_events, serve, settings, sse_events
+from tests.app.conftest import (
+    BASE,
+    body,
+    run_events,
+    run_scope,
+    serve,
+    settings,
+    sse_events,
+)
 from tests.fakes import ScriptedChatModel, answer, calls
 
 
@@ -103,19 +111,7 @@ async def test_client_disconnect_cancels_the_run() -> None:
     async def send(message: MutableMapping[str, Any]) -> None:
         return None
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": f"{BASE}/agent/default/run",
-        "raw_path": f"{BASE}/agent/default/run".encode(),
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
-        "client": ("127.0.0.1", 1),
-        "server": ("test", 80),
-    }
+    scope = run_scope()
     async with app.router.lifespan_context(app):
         call = asyncio.create_task(app(scope, receive, send))
         await asyncio.wait_for(hang.started.wait(), 5)

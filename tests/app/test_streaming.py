@@ -13,7 +13,7 @@ from app.main import create_app
 from app.runs import ActiveRun
 from app.runtime import CopilotRuntime
 from app.streaming import Batch, one_by_one, stream_run
-from tests.app.conftest import BASE, body, settings, sse_events
+from tests.app.conftest import body, run_scope, settings, sse_events
 from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
 
 
@@ -76,19 +76,7 @@ async def asgi_body_writes(app: Any, request_body: bytes) -> list[bytes]:
         if message["type"] == "http.response.body":
             writes.append(message.get("body", b""))
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": f"{BASE}/agent/default/run",
-        "raw_path": f"{BASE}/agent/default/run".encode(),
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
-        "client": ("127.0.0.1", 1),
-        "server": ("test", 80),
-    }
+    scope = run_scope()
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app(scope, receive, send), 10)
     return writes

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.app.conftest import body
 from tests.e2e.conftest import LiveServer, run_node, start_server
 from tests.fakes import assert_valid_stream, tool_args
 from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate, ToolCalls, call
@@ -39,15 +40,7 @@ def openai_runtime(
 
 
 def run_body(text: str, thread_id: str = "t-openai") -> dict[str, Any]:
-    return {
-        "threadId": thread_id,
-        "runId": "r1",
-        "messages": [{"id": "u1", "role": "user", "content": text}],
-        "tools": [],
-        "context": [],
-        "forwardedProps": {},
-        "state": {},
-    }
+    return body(text, threadId=thread_id)
 
 
 def stream_events(server: LiveServer, body: dict[str, Any]) -> Iterator[dict[str, Any]]:

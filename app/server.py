@@ -139,7 +139,7 @@ async def record_thread(
     if server.threads is None:
         return
     record = await server.threads.get(run_input.thread_id)
-    if record is not None and (record.owner != owner or record.agent_id != agent_id):
+    if record is not None and not record.belongs_to(owner, agent_id):
         raise NotFoundError(f"Thread '{run_input.thread_id}' not found", error="Thread not found")
     first_text = next(
         (m.content for m in run_input.messages if m.role == "user" and isinstance(m.content, str)),

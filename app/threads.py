@@ -50,6 +50,10 @@ class ThreadRecord:
     created_at: str
     updated_at: str
 
+    def belongs_to(self, owner: str, agent_id: str) -> bool:
+        """Whether this is `owner`'s thread with `agent_id`; anyone else gets "not found"."""
+        return self.owner == owner and self.agent_id == agent_id
+
     def as_json(self) -> dict[str, Any]:
         """The ThreadRecord shape @copilotkit/core reads."""
         return {

@@ -116,6 +116,6 @@ def _store(server: Server) -> ThreadStore:
 async def _owned(server: Server, thread_id: str, owner: str, agent_id: str) -> ThreadRecord:
     """The caller's thread; anyone else's is as absent as a missing one."""
     record = await _store(server).get(thread_id)
-    if record is None or record.owner != owner or record.agent_id != agent_id:
+    if record is None or not record.belongs_to(owner, agent_id):
         raise NotFoundError(f"Thread '{thread_id}' not found", error="Thread not found")
     return record

@@ -20,7 +20,7 @@ from app.runtime import CopilotRuntime
 from app.server import Server
 from app.settings import Settings
 from app.threads import open_thread_store
-from graphs import new_uuid
+from graphs import aiohttp_transport, new_uuid
 
 logger = logging.getLogger("copilot_runtime")
 
@@ -60,6 +60,7 @@ def create_app(
         async with (
             open_checkpointer(settings) as checkpointer,
             open_thread_store(settings) as thread_store,
+            model_transport(settings),
         ):
             runtime.use_checkpointer(checkpointer)
             server.threads = thread_store
@@ -91,6 +92,18 @@ def create_app(
         expose_headers=["*"],
     )
     return app
+
+
+@asynccontextmanager
+async def model_transport(settings: Settings) -> AsyncIterator[None]:
+    """The HTTP stack `openai:` models use while the server runs (settings.model_http)."""
+    if settings.model_http != "aiohttp":
+        yield
+        return
+    async with aiohttp_transport() as is_active:
+        if not is_active:
+            logger.info("aiohttp is not installed: openai models use the SDK's httpx client")
+        yield
 
 
 def configure_logging(level: str) -> None:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     """Retries (with backoff) of a model request answered 429 or 5xx; None: the provider's."""
     model_stream_usage: bool = True
     """Ask OpenAI-compatible servers for token usage while streaming."""
+    model_http: Literal["aiohttp", "httpx"] = "aiohttp"
+    """How `openai:` models reach the provider: the openai SDK's aiohttp transport (half the
+    CPU per streamed chunk) or its default httpx client (falls back to it without aiohttp)."""
     instructions: str | None = None
     max_steps: int = Field(default=25, ge=1)
     database_url: str | None = Field(

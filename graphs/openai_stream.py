@@ -33,6 +33,7 @@ from langchain_openai.chat_models.base import (
     _handle_openai_bad_request,
 )
 
+from graphs.model_http import completions_in_loop
 from graphs.openai_request import streamed_completion
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,12 @@ class StreamingChatOpenAI(ChatOpenAI):
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
         chunk_class: type[BaseMessageChunk] = AIMessageChunk
         try:
-            async with streamed_completion(self.async_client, payload) as response:
+            completions = completions_in_loop(
+                self.root_async_client,
+                self.async_client,
+                has_own_http_client=self.http_async_client is not None,
+            )
+            async with streamed_completion(completions, payload) as response:
                 async for data in _chunk_dicts(
                     response.http_response, self.stream_chunk_timeout, self.model_name
                 ):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import openai
@@ -14,15 +16,39 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
-from graphs import Agent, StreamingChatOpenAI
+from graphs import Agent, StreamingChatOpenAI, aiohttp_transport
 from tests.fakes import dumped, seq_ids
 from tests.openai_server import Failure, FakeOpenAIServer, Text, ToolCalls, call
 
 # langchain-openai caches its default HTTP client per process: one event loop for the module.
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-MODELS = [ChatOpenAI, StreamingChatOpenAI]
+
+class OverAiohttp(StreamingChatOpenAI):
+    """StreamingChatOpenAI, tested inside `aiohttp_transport()` (the server's default)."""
+
+
+MODELS = [ChatOpenAI, StreamingChatOpenAI, OverAiohttp]
 HELLO = [HumanMessage(content="hello")]
+
+
+@asynccontextmanager
+async def transport_for(cls: type[ChatOpenAI]) -> AsyncIterator[None]:
+    """The aiohttp transport around `OverAiohttp`; the SDK's default client for the others."""
+    if cls is not OverAiohttp:
+        yield
+        return
+    async with aiohttp_transport() as is_active:
+        assert is_active
+        yield
+
+
+@pytest.fixture(autouse=True)
+async def transport_of(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Per-model tests run `OverAiohttp` inside the aiohttp transport."""
+    params = getattr(request.node, "callspec", None)
+    async with transport_for(params.params.get("cls") if params else None):  # type: ignore[arg-type]
+        yield
 
 
 def model(cls: type[ChatOpenAI], server: FakeOpenAIServer, **options: Any) -> ChatOpenAI:
@@ -167,10 +193,11 @@ async def test_lean_stream_sends_and_yields_what_chat_openai_does(
         fake_openai.reset()
         fake_openai.script(reply)
         chat = model(cls, fake_openai).bind_tools([weather, lookup])
-        chunks = [c async for c in chat.astream(HELLO, stream_usage=True)]
+        async with transport_for(cls):
+            chunks = [c async for c in chat.astream(HELLO, stream_usage=True)]
         assert all(isinstance(c, AIMessageChunk) for c in chunks)
         results.append((comparable(chunks), fake_openai.model_requests()[0].body))  # type: ignore[arg-type]
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
 
 
 async def test_agent_emits_same_events_when_model_is_lean(fake_openai: FakeOpenAIServer) -> None:
@@ -190,9 +217,10 @@ async def test_agent_emits_same_events_when_model_is_lean(fake_openai: FakeOpenA
             ToolCalls(calls=(call("lookup", {"user_id": "42"}, "c1"),)), Text(text="It is Ada.")
         )
         agent = Agent(actions=[lookup_action()], model=model(cls, fake_openai), new_id=seq_ids())
-        events = dumped([event async for event in agent.run(request)])
+        async with transport_for(cls):
+            events = dumped([event async for event in agent.run(request)])
         transcripts.append(re.sub(r"chatcmpl-fake\d+|lc_run--[0-9a-f-]+", "ID", str(events)))
-    assert transcripts[0] == transcripts[1]
+    assert transcripts[0] == transcripts[1] == transcripts[2]
     assert "TOOL_CALL_RESULT" in transcripts[0]
     assert "It is Ada." not in transcripts[0]  # streamed token by token, never whole
 

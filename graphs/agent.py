@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput
@@ -100,9 +101,11 @@ class Agent:
             graph_input=await self.graph_input(run_input, conversation),
             context=run_context,
             max_steps=self.max_steps,
+            direct_tokens=True,
         )
-        async for event in run_agent(self.graph, graph_run):
-            yield event
+        async with aclosing(run_agent(self.graph, graph_run)) as events:
+            async for event in events:
+                yield event
 
     async def graph_input(
         self, run_input: RunAgentInput, conversation: list[AnyMessage]

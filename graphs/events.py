@@ -98,7 +98,9 @@ class EventTranslator:
             if self._open_text == message_id:
                 events += self._end_text()
         elif message.text:
-            # A model that did not stream: the whole answer at once.
+            # A model that did not stream: the whole answer at once, once (a subgraph's update
+            # carries its parent's messages again).
+            self._streamed_messages.add(message_id)
             events += [
                 TextMessageStartEvent(message_id=message_id, role="assistant"),
                 TextMessageContentEvent(message_id=message_id, delta=message.text),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput, StateSnapshotEvent
@@ -45,12 +46,13 @@ class GraphAgent:
             max_steps=self.max_steps,
             configurable={"copilot_context": context},
         )
-        async for event in run_agent(self.graph, graph_run):
-            if event.type == "RUN_FINISHED":
-                snapshot = await self.thread_snapshot(run_input.thread_id)
-                if snapshot is not None:
-                    yield StateSnapshotEvent(snapshot=snapshot.state)
-            yield event
+        async with aclosing(run_agent(self.graph, graph_run)) as events:
+            async for event in events:
+                if event.type == "RUN_FINISHED":
+                    snapshot = await self.thread_snapshot(run_input.thread_id)
+                    if snapshot is not None:
+                        yield StateSnapshotEvent(snapshot=snapshot.state)
+                yield event
 
     async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
         """The thread as stored by the graph's own checkpointer."""

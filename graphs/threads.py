@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +125,8 @@ async def fork_events(
         context=await agent.run_context(run_input, context),
         max_steps=agent.max_steps,
         configurable={"checkpoint_id": checkpoint_id},
+        direct_tokens=True,
     )
-    async for event in run_agent(agent.graph, graph_run):
-        yield event
+    async with aclosing(run_agent(agent.graph, graph_run)) as events:
+        async for event in events:
+            yield event

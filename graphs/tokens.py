@@ -1,0 +1,139 @@
+"""TokenCallback and EventChannel: model tokens straight from LangChain's callback to the run.
+
+LangGraph's `stream_mode="messages"` delivers each token through `loop.call_soon_threadsafe`
+(a wake-up write to the loop's self-pipe), a fresh waiter task and a new `asyncio.wait` over
+the step's tasks before the reader sees it: per token, more CPU than the token's own trip
+through LangChain when tokens arrive one by one (a paced stream, issue #7). The handler here is
+what that mode's handler is (an inline LangChain callback that makes `ainvoke` stream), minus
+the thread-safe queue: the run's event loop is the only thread, so the chunk is turned into
+events at once and appended to an EventChannel, which wakes its reader with one future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from ag_ui.core import BaseEvent
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResult
+from langgraph.constants import TAG_NOSTREAM
+
+T = TypeVar("T")
+
+_NS_KEY = "langgraph_checkpoint_ns"
+_NS_SEP = "|"
+
+
+class TokenCallback(BaseCallbackHandler):
+    """Hands every chunk the graph's own chat-model calls stream to `on_chunk`, as it comes.
+
+    Like LangGraph's messages mode: calls tagged `nostream` and calls inside subgraphs are not
+    streamed; their messages still reach the run through the node updates.
+    """
+
+    run_inline = True  # called in the model's task, in order, never in a thread pool
+    # Only chat-model events matter; the callback manager skips the others for it.
+    ignore_chain = True
+    ignore_agent = True
+    ignore_retriever = True
+    ignore_retry = True
+    ignore_custom_event = True
+
+    def __init__(self, on_chunk: Callable[[AIMessageChunk], None]) -> None:
+        self._on_chunk = on_chunk
+        self._streamed_runs: set[UUID] = set()
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Stream this call if it belongs to one of the graph's own nodes and is not `nostream`."""
+        if metadata is None or TAG_NOSTREAM in (tags or ()):
+            return
+        namespace = str(metadata.get(_NS_KEY, ""))
+        if namespace and _NS_SEP not in namespace:
+            self._streamed_runs.add(run_id)
+
+    def on_llm_new_token(
+        self,
+        token: str | list[str | dict[str, Any]],
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Pass the chunk on (the text alone is not enough: tool-call pieces ride on it)."""
+        if run_id in self._streamed_runs and isinstance(chunk, ChatGenerationChunk):
+            message = chunk.message
+            if isinstance(message, AIMessageChunk):
+                self._on_chunk(message)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Forget the finished call."""
+        self._streamed_runs.discard(run_id)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Forget the failed call."""
+        self._streamed_runs.discard(run_id)
+
+    # These two make LangChain's `_StreamingCallbackHandler` check match, so that `ainvoke`
+    # streams from the provider (as it does under LangGraph's messages mode).
+    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
+        """Pass the output through unchanged."""
+        return output
+
+    def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
+        """Pass the output through unchanged."""
+        return output
+
+
+class EventChannel:
+    """Events in the order they were put, for one reader; `close` ends it once drained."""
+
+    __slots__ = ("_closed", "_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[BaseEvent] = []
+        self._waiter: asyncio.Future[None] | None = None
+        self._closed = False
+
+    def put(self, events: Sequence[BaseEvent]) -> None:
+        """Append events (from any task of this loop) and wake the reader."""
+        if events:
+            self._items += events
+            self._wake()
+
+    def close(self, *_: object) -> None:
+        """No more events will come (usable as a task's done callback)."""
+        self._closed = True
+        self._wake()
+
+    async def take(self) -> list[BaseEvent] | None:
+        """Every event waiting (at least one), or None once closed and drained."""
+        while not self._items:
+            if self._closed:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        items, self._items = self._items, []
+        return items
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

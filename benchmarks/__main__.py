@@ -3,6 +3,7 @@
     python -m benchmarks --quick            # a few minutes at most; prints the table
     python -m benchmarks                    # the full run (see benchmarks/RESULTS.md)
     python -m benchmarks --only chat-200 --servers ours,node
+    python -m benchmarks --quick --only paced --paced-levels 25,50,100,200
 
 Everything runs on loopback: the fake model, every server (installed and started here) and the
 load generator (its own process). Every process started here is stopped at the end.
@@ -11,6 +12,7 @@ load generator (its own process). Every process started here is stopped at the e
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -111,9 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default=",".join(DEFAULT_SERVERS),
                         help=f"comma-separated, from {', '.join(SERVER_CHOICES)}")  # fmt: skip
     parser.add_argument("--out", type=Path, default=HERE / ".results")
+    parser.add_argument("--paced-levels", help="comma-separated stream counts for 'paced'")
     args = parser.parse_args(argv)
     chosen = [s for s in scenarios(quick=args.quick)
               if not args.only or s.name in args.only.split(",")]  # fmt: skip
+    if args.paced_levels:
+        levels = tuple(int(level) for level in args.paced_levels.split(","))
+        chosen = [dataclasses.replace(s, concurrency=levels) if s.measure == "paced" else s
+                  for s in chosen]  # fmt: skip
     names = args.servers.split(",")
     started = time.monotonic()
     model_port = free_port()

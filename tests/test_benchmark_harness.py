@@ -123,3 +123,14 @@ def test_interleaved_comparison_reports_the_median_of_its_rounds() -> None:
     assert table_row("action", "this checkout", rounds) == (
         "| action | this checkout | 12.00 | 10.0 | 0 | 10.0 30.0 12.0 |"
     )
+
+
+def test_transport_benchmark_reads_every_stream_over_both_http_stacks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks.transport import main
+
+    assert main(["--streams", "3", "--rounds", "1", "--tokens", "5", "--delay-ms", "0"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[1:]] == ["| httpx", "| aiohttp"]
+    assert all(float(row.split(" | ")[1]) > 0 for row in rows[1:])  # chunks were read and timed

@@ -20,7 +20,7 @@ from app.runtime import CopilotRuntime
 from app.server import Server
 from app.settings import Settings
 from app.threads import open_thread_store
-from graphs import aiohttp_transport, new_uuid
+from graphs import aiohttp_available, aiohttp_transport, new_uuid
 
 logger = logging.getLogger("copilot_runtime")
 
@@ -100,9 +100,9 @@ async def model_transport(settings: Settings) -> AsyncIterator[None]:
     if settings.model_http != "aiohttp":
         yield
         return
-    async with aiohttp_transport() as is_active:
-        if not is_active:
-            logger.info("aiohttp is not installed: openai models use the SDK's httpx client")
+    if not aiohttp_available():
+        logger.info("aiohttp is not installed: openai models use the SDK's httpx client")
+    async with aiohttp_transport():
         yield
 
 

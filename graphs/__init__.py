@@ -8,7 +8,7 @@ from graphs.errors import ModelConfigurationError, RunError, StepLimitError
 from graphs.events import EventTranslator
 from graphs.graph_agent import GraphAgent
 from graphs.messages import agui_message, agui_messages, langchain_messages
-from graphs.model_http import aiohttp_transport
+from graphs.model_http import aiohttp_available, aiohttp_transport
 from graphs.models import ModelChoice, ModelOptions, chat_model_from_spec, openai_chat_model
 from graphs.openai_stream import StreamingChatOpenAI
 from graphs.record import (
@@ -53,6 +53,7 @@ __all__ = [
     "Transcript",
     "agui_message",
     "agui_messages",
+    "aiohttp_available",
     "aiohttp_transport",
     "available_tools",
     "build_graph",

@@ -41,14 +41,14 @@ class EventTranslator:
 
     _open_text: str | None = None
     _calls: dict[tuple[str, Hashable], _OpenCall] = field(default_factory=dict)
-    _streamed_messages: set[str] = field(default_factory=set)
+    _sent_messages: set[str] = field(default_factory=set)
     _started_calls: set[str] = field(default_factory=set)
     _sent_results: set[str] = field(default_factory=set)
 
     def message_chunk(self, chunk: AIMessageChunk) -> list[BaseEvent]:
         """Events for one streamed piece of a model answer."""
         message_id = chunk.id or ""
-        self._streamed_messages.add(message_id)
+        self._sent_messages.add(message_id)
         events: list[BaseEvent] = []
         text = chunk.text
         if text:
@@ -94,13 +94,13 @@ class EventTranslator:
     def _answer_done(self, message: AIMessage) -> list[BaseEvent]:
         message_id = message.id or ""
         events: list[BaseEvent] = []
-        if message_id in self._streamed_messages:
+        if message_id in self._sent_messages:
             if self._open_text == message_id:
                 events += self._end_text()
         elif message.text:
             # A model that did not stream: the whole answer at once, once (a subgraph's update
             # carries its parent's messages again).
-            self._streamed_messages.add(message_id)
+            self._sent_messages.add(message_id)
             events += [
                 TextMessageStartEvent(message_id=message_id, role="assistant"),
                 TextMessageContentEvent(message_id=message_id, delta=message.text),

@@ -1,10 +1,10 @@
 """aiohttp_transport: the openai SDK's aiohttp transport for the models that stream in a loop.
 
-The SDK's default HTTP stack (httpx over httpcore, h11 and anyio) spends about 100 µs of CPU
-on every SSE chunk it reads when tokens arrive one at a time (anyio's cancel scope per read,
-h11's Python parser); over the SDK's own aiohttp transport (`openai[aiohttp]`,
-`DefaultAioHttpClient`, whose README recommends it "for improved concurrency performance") the
-same chunk costs about 50 µs (benchmarks/RESULTS.md, issue #7). That is most of a paced
+The SDK's default HTTP stack (httpx over httpcore, h11 and anyio) spends 75-106 µs of CPU on
+every SSE chunk it reads when tokens arrive one at a time (anyio's cancel scope per read, h11's
+Python parser); over the SDK's own aiohttp transport (`openai[aiohttp]`, `DefaultAioHttpClient`,
+whose README recommends it "for improved concurrency performance") the same chunk costs 38-48 µs
+(`python -m benchmarks.transport`, benchmarks/RESULTS.md, issue #7). That is most of a paced
 stream's cost outside LangChain.
 
 An aiohttp session belongs to the event loop it was opened in, while a model object outlives
@@ -18,16 +18,14 @@ scope ends.
 from __future__ import annotations
 
 import asyncio
-import logging
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import openai
+from langchain_openai import ChatOpenAI
 from openai.resources.chat.completions import AsyncCompletions
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -74,16 +72,19 @@ async def aiohttp_transport() -> AsyncIterator[bool]:
         await transport.http_client.aclose()
 
 
-def completions_in_loop(
-    root_client: object, default: AsyncCompletions, *, has_own_http_client: bool
-) -> AsyncCompletions:
-    """The chat-completions resource a model should stream through in the running loop.
+def completions_in_loop(model: ChatOpenAI) -> AsyncCompletions:
+    """The chat-completions resource `model` should stream through in the running loop.
 
-    `root_client` is the model's `AsyncOpenAI`; a model given its own HTTP client (a proxy, a
-    custom transport) keeps it.
+    A model given its own HTTP client (a proxy, a custom transport) keeps it.
     """
+    default: AsyncCompletions = model.async_client
+    root_client = model.root_async_client
     transport = _transports.get(asyncio.get_running_loop())
-    if transport is None or has_own_http_client or not isinstance(root_client, openai.AsyncOpenAI):
+    if (
+        transport is None
+        or model.http_async_client is not None
+        or not isinstance(root_client, openai.AsyncOpenAI)
+    ):
         return default
     completions = transport.completions.get(root_client)
     if completions is None:

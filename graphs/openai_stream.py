@@ -62,12 +62,7 @@ class StreamingChatOpenAI(ChatOpenAI):
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
         chunk_class: type[BaseMessageChunk] = AIMessageChunk
         try:
-            completions = completions_in_loop(
-                self.root_async_client,
-                self.async_client,
-                has_own_http_client=self.http_async_client is not None,
-            )
-            async with streamed_completion(completions, payload) as response:
+            async with streamed_completion(completions_in_loop(self), payload) as response:
                 async for data in _chunk_dicts(
                     response.http_response, self.stream_chunk_timeout, self.model_name
                 ):

@@ -108,9 +108,11 @@ async def _messages_mode_events(
     )
     try:
         async for mode, payload in stream:
-            if mode == "updates" and isinstance(payload, Mapping):
-                usage.node_update(payload)
-            for event in _translate(translator, mode, payload):
+            if mode == "messages":
+                events = _chunk_events(payload, translator)
+            else:
+                events = _update_events(payload, translator, usage)
+            for event in events:
                 yield event
     finally:
         await _close(stream)
@@ -142,9 +144,7 @@ async def _direct_events(
     async def drive() -> None:
         try:
             async for update in stream:
-                if isinstance(update, Mapping):
-                    usage.node_update(update)
-                    channel.put(translator.node_update(update))
+                channel.put(_update_events(update, translator, usage))
         finally:
             await _close(stream)
 
@@ -171,10 +171,15 @@ async def _close(stream: AsyncIterator[Any]) -> None:
         await aclose()
 
 
-def _translate(translator: EventTranslator, mode: str, payload: Any) -> list[BaseEvent]:
-    if mode == "messages":
-        chunk, _metadata = payload
-        return translator.message_chunk(chunk) if isinstance(chunk, AIMessageChunk) else []
-    if mode == "updates" and isinstance(payload, Mapping):
-        return translator.node_update(payload)
-    return []
+def _chunk_events(payload: Any, translator: EventTranslator) -> list[BaseEvent]:
+    """Translate one (chunk, metadata) pair of LangGraph's messages mode."""
+    chunk, _metadata = payload
+    return translator.message_chunk(chunk) if isinstance(chunk, AIMessageChunk) else []
+
+
+def _update_events(update: Any, translator: EventTranslator, usage: UsageTally) -> list[BaseEvent]:
+    """Count the usage a node update reports and translate the messages it wrote."""
+    if not isinstance(update, Mapping):
+        return []
+    usage.node_update(update)
+    return translator.node_update(update)

@@ -4,8 +4,22 @@ from typing import Any
 
 from ag_ui.core import Context, RunAgentInput, Tool, UserMessage
 
+from actions import Action, Parameter
 from graphs import Agent
 from tests.fakes import assert_valid_stream, dumped
+
+
+def fetch_name(userId: str) -> dict[str, str]:
+    return {"name": "Darth Doe"}
+
+
+FETCH = Action(
+    name="fetchNameForUserId",
+    description="Fetches user name from the database for a given ID.",
+    parameters=(Parameter(name="userId", type="string", description="The ID of the user."),),
+    handler=fetch_name,
+)
+"""The benchmark's backend action, for agent runs that call one."""
 
 SAY_HELLO = Tool(
     name="sayHello",

@@ -21,12 +21,7 @@ def chat(server: FakeOpenAIServer, **options: object) -> StreamingChatOpenAI:
 
 def http_client_of(model: StreamingChatOpenAI) -> object:
     """The HTTP client the model's stream would go through in the running loop."""
-    completions = completions_in_loop(
-        model.root_async_client,
-        model.async_client,
-        has_own_http_client=model.http_async_client is not None,
-    )
-    return completions._client._client
+    return completions_in_loop(model)._client._client
 
 
 async def answer(model: StreamingChatOpenAI) -> str:

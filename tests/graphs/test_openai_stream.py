@@ -33,7 +33,7 @@ HELLO = [HumanMessage(content="hello")]
 
 
 @asynccontextmanager
-async def transport_for(cls: type[ChatOpenAI]) -> AsyncIterator[None]:
+async def transport_for(cls: type[ChatOpenAI] | None) -> AsyncIterator[None]:
     """The aiohttp transport around `OverAiohttp`; the SDK's default client for the others."""
     if cls is not OverAiohttp:
         yield
@@ -47,7 +47,7 @@ async def transport_for(cls: type[ChatOpenAI]) -> AsyncIterator[None]:
 async def transport_of(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Per-model tests run `OverAiohttp` inside the aiohttp transport."""
     params = getattr(request.node, "callspec", None)
-    async with transport_for(params.params.get("cls") if params else None):  # type: ignore[arg-type]
+    async with transport_for(params.params.get("cls") if params else None):
         yield
 
 

@@ -10,19 +10,7 @@ from langchain_core.messages import ToolMessage
 from actions import Action, Parameter
 from graphs import Agent
 from tests.fakes import ScriptedChatModel, answer, calls, seq_ids, tool_args, types
-from tests.graphs.conftest import SAY_HELLO, collect, run_input
-
-
-def fetch_name(userId: str) -> dict[str, str]:
-    return {"name": "Darth Doe"}
-
-
-FETCH = Action(
-    name="fetchNameForUserId",
-    description="Fetches user name from the database for a given ID.",
-    parameters=(Parameter(name="userId", type="string", description="The ID of the user."),),
-    handler=fetch_name,
-)
+from tests.graphs.conftest import FETCH, SAY_HELLO, collect, run_input
 
 
 async def test_run_streams_text_when_model_answers_plainly() -> None:

@@ -11,23 +11,11 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
-from actions import Action, ActionContext, Parameter
+from actions import Action, ActionContext
 from graphs import Agent, GraphRun, langchain_messages, run_agent
 from graphs.tokens import EventChannel
 from tests.fakes import ScriptedChatModel, answer, calls, dumped, seq_ids
-from tests.graphs.conftest import SAY_HELLO, run_input
-
-
-async def fetch_name(userId: str) -> dict[str, str]:
-    return {"name": "Darth Doe"}
-
-
-FETCH = Action(
-    name="fetchNameForUserId",
-    description="Fetches user name from the database for a given ID.",
-    parameters=(Parameter(name="userId", type="string", description="The ID of the user."),),
-    handler=fetch_name,
-)
+from tests.graphs.conftest import FETCH, SAY_HELLO, run_input
 
 SCRIPTS: dict[str, list[Any]] = {
     "text": [answer("Hello there, how are you", id="m1")],

@@ -43,6 +43,22 @@ def arguments(*messages: dict[str, Any], properties: Any = None, **data: Any) ->
     )
 
 
+def state_message(agent_name: str, state: str) -> dict[str, Any]:
+    """An agentStateMessage as the legacy client re-sends it, carrying `state` as JSON text."""
+    return message(
+        "st",
+        "agentStateMessage",
+        agentName=agent_name,
+        state=state,
+        threadId="x",
+        role="assistant",
+        running=True,
+        nodeName="",
+        runId="r",
+        active=False,
+    )
+
+
 def messages_of(*messages: dict[str, Any]) -> list[Any]:
     return agui_messages([MessageInput.model_validate(m) for m in messages])
 
@@ -195,18 +211,7 @@ def test_run_from_graphql_uses_session_agent_and_its_state_when_agent_is_locked(
     run = run_from_graphql(
         arguments(
             text("u1", "user", "hi"),
-            message(
-                "st",
-                "agentStateMessage",
-                agentName="research",
-                state='{"step":1}',
-                threadId="x",
-                role="assistant",
-                running=True,
-                nodeName="",
-                runId="r",
-                active=False,
-            ),
+            state_message("research", '{"step":1}'),
             agentSession={"agentName": "research", "threadId": "session-thread"},
             agentStates=[{"agentName": "other", "state": '{"ignored":true}'}],
         ),
@@ -222,18 +227,7 @@ def test_run_from_graphql_uses_session_agent_and_its_state_when_agent_is_locked(
 def test_run_from_graphql_prefers_agent_states_when_both_carry_state() -> None:
     run = run_from_graphql(
         arguments(
-            message(
-                "st",
-                "agentStateMessage",
-                agentName="default",
-                state='{"old":true}',
-                threadId="x",
-                role="assistant",
-                running=True,
-                nodeName="",
-                runId="r",
-                active=False,
-            ),
+            state_message("default", '{"old":true}'),
             agentStates=[{"agentName": "default", "state": '{"count":2}'}],
         ),
         new_id=seq_ids("gen"),

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from app.main import configure_logging, create_app
 from app.runtime import CopilotRuntime
 from app.settings import Settings
+from app.workers import serve_workers
 from graphs import ModelConfigurationError
 
 BACKLOG = 4096
@@ -79,12 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if settings.workers > 1:
         # Each worker builds its own app from the environment; threads live in the shared
-        # checkpointer (the SQLite file or PostgreSQL), so any worker can serve any thread.
+        # checkpointer (the SQLite file or PostgreSQL), so any worker can serve any thread,
+        # and each accepts connections from its own socket (app/workers.py).
         for key, value in overrides.items():
             os.environ[f"COPILOT_{key.upper()}"] = str(value)
-        uvicorn.run(
-            f"{__name__}:app_from_environment", factory=True, workers=settings.workers, **options
-        )
+        serve_workers(f"{__name__}:app_from_environment", workers=settings.workers, **options)
     else:
         app = create_app(runtime, settings)
         freeze_startup_objects()

@@ -58,8 +58,9 @@ def _servers(names: list[str], model_url: str, threads: Path) -> list[Server]:
 
 
 def _wanted(server: Server, scenario: Scenario) -> bool:
-    # Several workers are for throughput (the target allows them); elsewhere one process.
-    return "workers" not in server.name or scenario.measure == "throughput"
+    # Several workers where the targets allow them (throughput, paced streams: the box has two
+    # cores and threads live in the checkpointer); the cost per run is one process's.
+    return "workers" not in server.name or scenario.measure in ("throughput", "paced")
 
 
 def _run_scenario(

@@ -24,7 +24,7 @@ import openai
 
 from benchmarks.servers import fake_model, free_port
 from graphs.openai_request import streamed_completion
-from graphs.openai_stream import _chunk_dicts
+from graphs.openai_sse import chunk_dicts
 
 STACKS = ("httpx", "aiohttp")
 
@@ -38,7 +38,7 @@ async def _one_stream(client: openai.AsyncOpenAI) -> int:
     payload = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}], "stream": True}
     chunks = 0
     async with streamed_completion(client.chat.completions, payload) as response:
-        async for _ in _chunk_dicts(response.http_response, None, "gpt-fake"):
+        async for _ in chunk_dicts(response.http_response, None, "gpt-fake"):
             chunks += 1
     return chunks
 

@@ -48,17 +48,22 @@ class EventTranslator:
     def message_chunk(self, chunk: AIMessageChunk) -> list[BaseEvent]:
         """Events for one streamed piece of a model answer."""
         message_id = chunk.id or ""
-        self._sent_messages.add(message_id)
-        events: list[BaseEvent] = []
-        text = chunk.text
-        if text:
-            if self._open_text != message_id:
-                events += self._end_text()
-                events.append(TextMessageStartEvent(message_id=message_id, role="assistant"))
-                self._open_text = message_id
-            events.append(TextMessageContentEvent(message_id=message_id, delta=text))
+        events = self.text_piece(message_id, chunk.text)
         for piece in chunk.tool_call_chunks:
             events += self._tool_call_piece(message_id, piece)
+        return events
+
+    def text_piece(self, message_id: str, text: str) -> list[BaseEvent]:
+        """Events for a piece of answer text (a chunk that carries nothing else)."""
+        self._sent_messages.add(message_id)
+        if not text:
+            return []
+        if self._open_text == message_id:
+            return [TextMessageContentEvent(message_id=message_id, delta=text)]
+        events = self._end_text()
+        events.append(TextMessageStartEvent(message_id=message_id, role="assistant"))
+        self._open_text = message_id
+        events.append(TextMessageContentEvent(message_id=message_id, delta=text))
         return events
 
     def _tool_call_piece(self, message_id: str, piece: ToolCallChunk) -> list[BaseEvent]:

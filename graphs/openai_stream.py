@@ -5,29 +5,35 @@ LangGraph before it becomes an AG-UI event. Stock `ChatOpenAI` builds an SDK pyd
 for every SSE chunk (`construct_type`, about 40% of a 200-token run's CPU in a profile) and
 immediately turns it back into a dict with `model_dump()`; it also wraps every chunk read in
 `asyncio.wait_for`, a new task per token. This subclass reads the same SSE bytes, decodes
-each chunk to the dict `ChatOpenAI` would have built, hands it to the same converter and
-callbacks, and keeps the per-chunk timeout as one rescheduled deadline. Everything else is
-`ChatOpenAI`'s own code: the request payload, retries and HTTP errors (the SDK still sends
-the request, through its `post`: graphs/openai_request.py), the Responses API, structured
-output, sync calls, response headers.
-See benchmarks/RESULTS.md for the measured difference (issue #7).
+each chunk to the dict `ChatOpenAI` would have built (graphs/openai_sse.py), hands it to the
+same converter and callbacks. Everything else is `ChatOpenAI`'s own code: the request
+payload, retries and HTTP errors (the SDK still sends the request, through its `post`:
+graphs/openai_request.py), the Responses API, structured output, sync calls, headers.
+
+When the run's TokenCallback is the only handler listening to the call (`token_sink`), a
+call that LangChain would stream chunk by chunk through its callback manager is streamed
+here instead (`_agenerate`): text-only tokens go to the sink as plain text, with no chunk
+object, no callback dispatch and no merge per token; every other chunk (tool calls, the
+finish reason, usage) takes LangChain's own conversion. The result is the message LangChain
+would have merged from the chunks. About a sixth of a paced run's CPU (issue #7).
+See benchmarks/RESULTS.md for the measured differences.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import (
+    _gen_info_and_msg_metadata,
+    generate_from_stream,
+)
 from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
-from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_openai import ChatOpenAI
-from langchain_openai._compat import httpx as sdk_httpx  # httpx or httpx2, as openai uses
-from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 from langchain_openai.chat_models.base import (
     _handle_openai_api_error,
     _handle_openai_bad_request,
@@ -35,10 +41,11 @@ from langchain_openai.chat_models.base import (
 
 from graphs.model_http import completions_in_loop
 from graphs.openai_request import streamed_completion
+from graphs.openai_sse import chunk_dicts
+from graphs.tokens import TokenCallback, token_sink
 
-logger = logging.getLogger(__name__)
-
-STREAM_ERROR = "An error occurred during streaming"  # the openai SDK's message, kept as is
+# Delta fields ChatOpenAI's converter reads; a delta with any other field takes its path.
+_DELTA_FIELDS = frozenset(("content", "role", "tool_calls", "function_call", "refusal"))
 
 
 class StreamingChatOpenAI(ChatOpenAI):
@@ -55,27 +62,127 @@ class StreamingChatOpenAI(ChatOpenAI):
             async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
                 yield chunk
             return
+        chunk_class: type[BaseMessageChunk] = AIMessageChunk
+        async for data in self._completion_chunks(messages, stop, kwargs):
+            generation = self._convert_chunk_to_generation_chunk(data, chunk_class, {})
+            if generation is None:
+                continue
+            chunk_class = generation.message.__class__
+            if run_manager:
+                logprobs = (generation.generation_info or {}).get("logprobs")
+                await run_manager.on_llm_new_token(
+                    generation.text, chunk=generation, logprobs=logprobs
+                )
+            yield generation
+
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        # A call streamed to a token sink is streamed by `_agenerate`, not by LangChain.
+        if self._sink_of(async_api, run_manager, kwargs) is not None:
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        sink = self._sink_of(True, run_manager, kwargs)
+        if sink is None or run_manager is None:
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        return await self._stream_to_sink(messages, stop, run_manager, sink, kwargs)
+
+    async def _stream_to_sink(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: AsyncCallbackManagerForLLMRun,
+        sink: TokenCallback,
+        kwargs: dict[str, Any],
+    ) -> ChatResult:
+        """What LangChain's streaming branch of `_agenerate_with_cache` does, minus the chunk
+        objects, callback dispatch and merging of the text-only tokens."""
+        run_id = run_manager.run_id
+        message_id = f"{LC_ID_PREFIX}-{run_id}"  # the id LangChain gives a streamed answer
+        chunks: list[ChatGenerationChunk] = []
+        texts: list[str] = []  # text-only tokens since the last chunk: merged, one chunk
+
+        def on_chunk(generation: ChatGenerationChunk) -> None:
+            generation.message.response_metadata = _gen_info_and_msg_metadata(generation)
+            if generation.message.id is None:
+                generation.message.id = message_id
+            sink.on_llm_new_token(
+                generation.message.content,
+                chunk=generation,
+                run_id=run_id,
+                parent_run_id=run_manager.parent_run_id,
+                tags=run_manager.tags,
+            )
+            chunks.append(generation)
+
+        chunk_class: type[BaseMessageChunk] = AIMessageChunk
+        async for data in self._completion_chunks(messages, stop, kwargs):
+            text = _text_only(data) if chunk_class is AIMessageChunk else None
+            if text is not None:
+                texts.append(text)
+                sink.text_token(run_id, message_id, text)
+                continue
+            generation = self._convert_chunk_to_generation_chunk(data, chunk_class, {})
+            if generation is None:
+                continue
+            chunk_class = generation.message.__class__
+            if texts:
+                chunks.append(_text_generation(message_id, texts))
+                texts = []
+            on_chunk(generation)
+        if texts:
+            chunks.append(_text_generation(message_id, texts))
+        last = chunks[-1].message if chunks else None
+        if isinstance(last, AIMessageChunk) and not last.chunk_position:
+            # LangChain ends every streamed answer with this empty chunk.
+            content: str | list[str | dict[str, Any]] = "" if isinstance(last.content, str) else []
+            end = AIMessageChunk(content=content, chunk_position="last", id=message_id)
+            on_chunk(ChatGenerationChunk(message=end))
+        return generate_from_stream(iter(chunks))
+
+    def _sink_of(
+        self,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> TokenCallback | None:
+        """The token sink this call streams to directly, if LangChain would stream it at all."""
+        if not (async_api and isinstance(run_manager, AsyncCallbackManagerForLLMRun)):
+            return None
+        sink = token_sink(run_manager.handlers)
+        if sink is None or self.output_version == "v1" or not self._is_lean_stream(kwargs):
+            return None
+        if not super()._should_stream(async_api=True, run_manager=run_manager, **kwargs):
+            return None
+        return sink
+
+    async def _completion_chunks(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The chunk dicts of one streamed chat completion, with ChatOpenAI's errors."""
         stream_usage = self._should_stream_usage(kwargs.pop("stream_usage", None), **kwargs)
         kwargs["stream"] = True
         if stream_usage:
             kwargs["stream_options"] = {"include_usage": stream_usage}
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
-        chunk_class: type[BaseMessageChunk] = AIMessageChunk
         try:
             async with streamed_completion(completions_in_loop(self), payload) as response:
-                async for data in _chunk_dicts(
+                async for data in chunk_dicts(
                     response.http_response, self.stream_chunk_timeout, self.model_name
                 ):
-                    generation = self._convert_chunk_to_generation_chunk(data, chunk_class, {})
-                    if generation is None:
-                        continue
-                    chunk_class = generation.message.__class__
-                    if run_manager:
-                        logprobs = (generation.generation_info or {}).get("logprobs")
-                        await run_manager.on_llm_new_token(
-                            generation.text, chunk=generation, logprobs=logprobs
-                        )
-                    yield generation
+                    yield data
         except openai.BadRequestError as error:
             _handle_openai_bad_request(error)
         except openai.APIError as error:
@@ -91,160 +198,34 @@ class StreamingChatOpenAI(ChatOpenAI):
         return not (self.include_response_headers or self._uses_gateway)
 
 
-async def _chunk_dicts(
-    response: Any, chunk_timeout: float | None, model_name: str | None
-) -> AsyncIterator[dict[str, Any]]:
-    """The JSON objects of an SSE stream, as the openai SDK decodes them, up to `[DONE]`.
+def _text_only(data: dict[str, Any]) -> str | None:
+    """The text of a chunk that carries nothing else (most of a streamed answer), else None.
 
-    `response` is the SDK's streaming HTTP response (httpx's or httpx2's, by openai version).
+    Such a chunk converts to `AIMessageChunk(content=text)` with only the provider in its
+    metadata, so consecutive ones merge into one chunk of their joined text.
     """
-    deadline = _Deadline(chunk_timeout)
-    received = 0
-    buffer = b""
-    is_done = False
-    try:
-        async with deadline:
-            deadline.start()
-            async for data in response.aiter_bytes():
-                if is_done:
-                    continue  # read to the end so the connection goes back to the pool
-                chunks, buffer, is_done = _complete_events(buffer + data, response)
-                for chunk in chunks:
-                    received += 1
-                    deadline.pause()  # the consumer's time is not the model's
-                    yield chunk
-                    deadline.start()
-            if (last := _last_event(buffer, is_done, response)) is not None:
-                yield last
-    except TimeoutError as error:
-        if not deadline.expired:
-            raise
-        raise _timeout_error(chunk_timeout, model_name, received) from error
-    except sdk_httpx.TimeoutException as error:
-        raise openai.APITimeoutError(request=response.request) from error
-    except sdk_httpx.TransportError as error:
-        raise openai.APIConnectionError(request=response.request) from error
-
-
-_DONE: dict[str, Any] = {}
-
-
-def _timeout_error(
-    chunk_timeout: float | None, model_name: str | None, received: int
-) -> StreamChunkTimeoutError:
-    """What ChatOpenAI raises (and logs) when no chunk came within `stream_chunk_timeout`."""
-    logger.warning(
-        "langchain_openai.stream_chunk_timeout fired",
-        extra={
-            "source": "stream_chunk_timeout",
-            "timeout_s": chunk_timeout,
-            "model_name": model_name,
-            "chunks_received": received,
-        },
-    )
-    return StreamChunkTimeoutError(
-        chunk_timeout or 0.0, model_name=model_name, chunks_received=received
-    )
-
-
-def _complete_events(buffer: bytes, response: Any) -> tuple[list[dict[str, Any]], bytes, bool]:
-    """The chunks of the complete events in `buffer`, what is left of it, and whether it ended."""
-    if b"\r" in buffer:  # SSE allows CRLF; a CR split from its LF is joined on the next read
-        buffer = buffer.replace(b"\r\n", b"\n")
-    *events, rest = buffer.split(b"\n\n")
-    chunks: list[dict[str, Any]] = []
-    for event in events:
-        chunk = _event_json(event, response)
-        if chunk is _DONE:
-            return chunks, b"", True
-        if chunk is not None:
-            chunks.append(chunk)
-    return chunks, rest, False
-
-
-def _last_event(buffer: bytes, is_done: bool, response: Any) -> dict[str, Any] | None:
-    """A final event that came without its blank line (the SDK's decoder keeps it too)."""
-    if is_done or not buffer.strip():
+    if data.get("usage") or data.get("type") == "content.delta":
         return None
-    chunk = _event_json(buffer, response)
-    return None if chunk is _DONE else chunk
-
-
-def _event_json(event: bytes, response: Any) -> dict[str, Any] | None:
-    """One SSE event's data as JSON; None for comments and non-objects; _DONE at the end."""
-    if event.startswith(b"data: ") and b"\n" not in event:
-        data = event[6:]  # the usual shape: one data line
-    else:
-        lines = [line for line in event.split(b"\n") if line.startswith(b"data:")]
-        if not lines:
-            return None  # a comment (keep-alive) or an event without data
-        data = b"\n".join(line[6:] if line[5:6] == b" " else line[5:] for line in lines)
-    if data.startswith(b"[DONE]"):
-        return _DONE
-    chunk = json.loads(data)
-    if not isinstance(chunk, dict):
+    choices = data.get("choices")
+    if not (isinstance(choices, list) and choices and isinstance(choices[0], dict)):
         return None
-    if chunk.get("error"):
-        error = chunk["error"]
-        message = error.get("message") if isinstance(error, dict) else None
-        raise openai.APIError(
-            message=message if isinstance(message, str) and message else STREAM_ERROR,
-            request=response.request,
-            body=error,
-        )
-    return chunk
+    choice = choices[0]
+    delta = choice.get("delta")
+    if choice.get("finish_reason") or choice.get("logprobs") or not isinstance(delta, dict):
+        return None
+    text = delta.get("content")
+    if not (isinstance(text, str) and text) or not _DELTA_FIELDS.issuperset(delta):
+        return None
+    if delta.get("role") not in (None, "assistant"):
+        return None
+    if delta.get("tool_calls") or delta.get("function_call") or delta.get("refusal"):
+        return None
+    return text
 
 
-class _Deadline:
-    """A per-chunk timeout without a task, or even a timer, per chunk.
-
-    One `asyncio.timeout` scope does the cancelling. Moving its deadline on every chunk cost
-    two timer operations per token (issue #7), so `start` and `pause` only note the time;
-    a single timer checks, when it comes due, whether the model has really been silent for
-    `seconds` while the stream was waiting, and otherwise waits for the new deadline.
-    """
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds if seconds and seconds > 0 else None
-        self.scope = asyncio.timeout(None)
-        self._loop = asyncio.get_running_loop()
-        self._started = 0.0
-        self._is_waiting = False
-        self._timer: asyncio.TimerHandle | None = None
-
-    async def __aenter__(self) -> _Deadline:
-        await self.scope.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        await self.scope.__aexit__(*exc_info)
-
-    def start(self) -> None:
-        """The stream waits for the model from now on."""
-        if self.seconds is None:
-            return
-        self._started = self._loop.time()
-        self._is_waiting = True
-        if self._timer is None:
-            self._timer = self._loop.call_at(self._started + self.seconds, self._check)
-
-    def pause(self) -> None:
-        """The consumer has the stream: its time does not count."""
-        self._is_waiting = False
-
-    def _check(self) -> None:
-        self._timer = None
-        if not self._is_waiting or self.seconds is None:
-            return  # `start` sets the timer again
-        due = self._started + self.seconds
-        if self._loop.time() >= due:
-            self.scope.reschedule(self._loop.time())  # the scope cancels the stream now
-        else:
-            self._timer = self._loop.call_at(due, self._check)
-
-    @property
-    def expired(self) -> bool:
-        return self.scope.expired()
+def _text_generation(message_id: str, texts: list[str]) -> ChatGenerationChunk:
+    """The chunk LangChain would have merged from these text-only chunks."""
+    message = AIMessageChunk(
+        content="".join(texts), id=message_id, response_metadata={"model_provider": "openai"}
+    )
+    return ChatGenerationChunk(message=message)

@@ -131,7 +131,10 @@ async def _direct_events(
     channel = EventChannel()
     config = run.config()
     config["callbacks"] = [
-        TokenCallback(lambda chunk: channel.put(translator.message_chunk(chunk)))
+        TokenCallback(
+            lambda chunk: channel.put(translator.message_chunk(chunk)),
+            lambda message_id, text: channel.put(translator.text_piece(message_id, text)),
+        )
     ]
     stream = graph.astream(
         run.graph_input,

@@ -7,12 +7,16 @@ through LangChain when tokens arrive one by one (a paced stream, issue #7). The 
 what that mode's handler is (an inline LangChain callback that makes `ainvoke` stream), minus
 the thread-safe queue: the run's event loop is the only thread, so the chunk is turned into
 events at once and appended to an EventChannel, which wakes its reader with one future.
+
+A model can go one step further (`token_sink`): when the TokenCallback is the only handler
+that listens to a model call, `StreamingChatOpenAI` hands it each text-only token as plain
+text, with neither a LangChain chunk object nor a trip through the callback manager.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -43,8 +47,15 @@ class TokenCallback(BaseCallbackHandler):
     ignore_retry = True
     ignore_custom_event = True
 
-    def __init__(self, on_chunk: Callable[[AIMessageChunk], None]) -> None:
+    def __init__(
+        self,
+        on_chunk: Callable[[AIMessageChunk], None],
+        on_text: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """`on_chunk` gets each streamed chunk; `on_text` (message id, text), when given, the
+        text-only tokens a model hands over directly (`text_token`)."""
         self._on_chunk = on_chunk
+        self._on_text = on_text
         self._streamed_runs: set[UUID] = set()
 
     def on_chat_model_start(
@@ -80,6 +91,16 @@ class TokenCallback(BaseCallbackHandler):
             if isinstance(message, AIMessageChunk):
                 self._on_chunk(message)
 
+    def text_token(self, run_id: UUID, message_id: str, text: str) -> None:
+        """A token that is only text, from a model streaming straight to this sink: the same
+        events as `on_llm_new_token` with an `AIMessageChunk(content=text, id=message_id)`."""
+        if run_id not in self._streamed_runs:
+            return
+        if self._on_text is None:
+            self._on_chunk(AIMessageChunk(content=text, id=message_id))
+        else:
+            self._on_text(message_id, text)
+
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget the finished call."""
         self._streamed_runs.discard(run_id)
@@ -97,6 +118,21 @@ class TokenCallback(BaseCallbackHandler):
     def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
         """Pass the output through unchanged."""
         return output
+
+
+def token_sink(handlers: Iterable[BaseCallbackHandler]) -> TokenCallback | None:
+    """The TokenCallback a model may stream to directly, bypassing the callback manager.
+
+    Only when it is the one TokenCallback and every other handler ignores model events (a
+    tracer or a user's handler that wants tokens keeps the callback manager's path).
+    """
+    sink = None
+    for handler in handlers:
+        if isinstance(handler, TokenCallback) and sink is None:
+            sink = handler
+        elif not handler.ignore_llm:
+            return None
+    return sink
 
 
 class EventChannel:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +20,7 @@ from graphs import (
     chat_model_from_spec,
     new_uuid,
 )
+from graphs.channel import EventSink
 
 DEFAULT_AGENT_ID = "default"
 
@@ -44,6 +46,21 @@ class ServedAgent(Protocol):
 
     async def delete_thread(self, thread_id: str) -> None:
         """Forget the thread's checkpoints."""
+        ...
+
+
+@runtime_checkable
+class LaunchingAgent(ServedAgent, Protocol):
+    """An agent that can also start a run in a task of its own that fills a channel (the
+    built-in ones): the server then takes the events from that channel, with no task between."""
+
+    async def launch(
+        self,
+        run_input: RunAgentInput,
+        context: ActionContext | None,
+        channel: EventSink[BaseEvent],
+    ) -> asyncio.Task[None]:
+        """Raise what `run` raises before its first event, else start the run."""
         ...
 
 

@@ -14,10 +14,11 @@ from actions import ActionContext, ActionDefinitionError, failure_summary
 from app.coordination import LocalCoordinator, RunCoordinator
 from app.errors import ConflictError, InternalError, NotFoundError, ProtocolError
 from app.runs import ActiveRun, RunRegistry
-from app.runtime import CopilotRuntime, ServedAgent
+from app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
 from app.settings import Settings
-from app.streaming import Batch, one_by_one, stream_run
+from app.streaming import Batch, EventFeed, one_by_one, stream_run
 from app.threads import ThreadStore
+from graphs.channel import EventChannel
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +109,9 @@ async def start_run(
         await server.coordinator.release(run_input.thread_id)
         raise
     active = server.registry.register(run_input.thread_id, run_input.run_id, agent_id)
-    events = agent.run(run_input, context)
     try:
         # The actions generator runs here, so a bad declaration is a JSON error, not a stream.
-        first = await anext(events)
+        feed = await _start_feed(agent, run_input, context)
     except (ActionDefinitionError, ProtocolError):
         await _release(server, active)
         raise
@@ -123,13 +123,21 @@ async def start_run(
         await _release(server, active)
         raise
     stream = stream_run(
-        events,
-        active,
-        keepalive_seconds=server.settings.keepalive_seconds,
-        new_id=server.new_id(),
-        first=first,  # not through a wrapping generator: one hop less per event (issue #7)
+        feed, active, keepalive_seconds=server.settings.keepalive_seconds, new_id=server.new_id()
     )
     return StartedRun(active=active, batches=stream, server=server)
+
+
+async def _start_feed(
+    agent: ServedAgent, run_input: RunAgentInput, context: ActionContext
+) -> EventFeed:
+    """The run, started: straight into a channel when the agent can, else through `run()`
+    up to its first event (what it raises before that is raised here)."""
+    if isinstance(agent, LaunchingAgent):
+        channel: EventChannel[object] = EventChannel()
+        return EventFeed(channel, await agent.launch(run_input, context, channel))
+    events = agent.run(run_input, context)
+    return EventFeed.of(events, first=await anext(events))
 
 
 async def record_thread(

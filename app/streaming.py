@@ -1,4 +1,4 @@
-"""stream_run: drive an agent's event stream with stop, keep-alive and clean endings."""
+"""stream_run: pass a run's events on in batches, with stop, keep-alive and clean endings."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from ag_ui.core import (
 from actions import failure_summary
 from app.runs import ActiveRun
 from graphs import INTERNAL_ERROR
+from graphs.channel import EventChannel, stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ KEEPALIVE: Final = None
 """Yielded instead of an event after a silence; protocols write a comment or nothing."""
 KEEPALIVE_MARK: Final = object()
 STOPPED_RESULT = '{"status":"stopped","reason":"Run stopped by user"}'
-_DONE: Final = object()
 _STOP: Final = object()
 
 
@@ -78,57 +78,79 @@ Batch = list[BaseEvent | None]
 """Events (None marks a keep-alive) that were ready together, in order."""
 
 
-async def stream_run(
-    events: AsyncIterator[BaseEvent],
-    run: ActiveRun,
-    *,
-    keepalive_seconds: float,
-    new_id: str,
-    first: BaseEvent | None = None,
-) -> AsyncIterator[Batch]:
-    """Pass `first` and the agent's events through, ending early and cleanly on a stop.
+@dataclass(frozen=True, slots=True)
+class EventFeed:
+    """A run's events as they are made: a channel that a producer task fills, then closes."""
 
-    The agent runs in its own task so a stop can cancel it wherever it is (model call, tool).
-    Cancelling this iterator (the client went away) cancels that task too: no orphaned model
-    calls. `KEEPALIVE` (None) is sent after `keepalive_seconds` without an event.
+    channel: EventChannel[object]
+    producer: asyncio.Task[None]
+
+    @classmethod
+    def of(cls, events: AsyncIterator[BaseEvent], first: BaseEvent | None = None) -> EventFeed:
+        """Feed from an agent's `run()` (`first` already taken from it), in a task of its own."""
+        channel: EventChannel[object] = EventChannel()
+        producer = asyncio.create_task(_produce(first, events, channel))
+        producer.add_done_callback(channel.close)
+        return cls(channel, producer)
+
+
+async def stream_run(
+    feed: EventFeed, run: ActiveRun, *, keepalive_seconds: float, new_id: str
+) -> AsyncIterator[Batch]:
+    """Pass the run's events through, ending early and cleanly on a stop.
+
+    The agent runs in a task of its own (the feed's producer) so a stop can cancel it wherever
+    it is (model call, tool). Cancelling this iterator (the client went away) cancels that task
+    too: no orphaned model calls. `KEEPALIVE` (None) is sent after `keepalive_seconds` without
+    an event.
 
     Each batch holds every event that was waiting when the previous one was taken, so a
     protocol can write it with one `send`: one socket write per event was ~12% of the server's
     self time in a profile, and a fast model or a busy server leaves many events waiting
     (issue #7). Nothing is held back to make a batch bigger.
     """
-    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=64)
-    clock = _Clock(asyncio.get_running_loop().time())
-    tasks = (
-        asyncio.create_task(_produce(first, events, queue, clock)),
-        asyncio.create_task(_relay_stop(run, queue)),
-        asyncio.create_task(_tick(queue, clock, keepalive_seconds)),
+    loop = asyncio.get_running_loop()
+    clock = _Clock(loop.time())
+    helpers = (
+        asyncio.create_task(_relay_stop(run, feed.channel)),
+        asyncio.create_task(_tick(feed.channel, clock, keepalive_seconds)),
     )
     open_items = OpenItems()
     try:
-        is_over = False
-        while not is_over:
-            waiting = _waiting(await queue.get(), queue)
-            batch, is_over = _batch(waiting, open_items, run, new_id)
+        while (items := await feed.channel.take()) is not None:
+            clock.last_event = loop.time()
+            batch, is_over = _batch(items, open_items, run, new_id)
             if batch:
                 yield batch
+            if is_over:
+                return
+        if (failure := _failure(feed.producer)) is not None:
+            yield [failure]
     finally:
-        for task in tasks:
+        for task in helpers:
             task.cancel()
         # Starlette cancels a disconnected response through an anyio scope that re-cancels
         # every await; shielded, this waits until the model call or tool has really stopped.
         with anyio.CancelScope(shield=True):
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await stop_task(feed.producer)
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+
+def _failure(producer: asyncio.Task[None]) -> RunErrorEvent | None:
+    """RUN_ERROR for a producer that failed: a bug between the agent and here, logged."""
+    error = None if producer.cancelled() else producer.exception()
+    if error is None:
+        return None
+    logger.error("the event stream of a run failed: %s", failure_summary(error))
+    return RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR")
 
 
 def _batch(
     items: list[object], open_items: OpenItems, run: ActiveRun, new_id: str
 ) -> tuple[Batch, bool]:
-    """What to send for `items` taken from the queue, and whether the stream ends with it."""
+    """What to send for `items` taken from the channel, and whether the stream ends with it."""
     batch: Batch = []
     for item in items:
-        if item is _DONE:
-            return batch, True
         if item is _STOP:
             batch += open_items.closing_events(new_id)
             batch.append(RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id))
@@ -139,14 +161,6 @@ def _batch(
         else:
             batch.append(KEEPALIVE)
     return batch, False
-
-
-def _waiting(first: object, queue: asyncio.Queue[object]) -> list[object]:
-    """`first` and whatever else is in the queue now (taking it wakes a blocked producer)."""
-    items = [first]
-    while not queue.empty():
-        items.append(queue.get_nowait())
-    return items
 
 
 async def one_by_one(batches: AsyncIterator[Batch]) -> AsyncIterator[BaseEvent | None]:
@@ -162,41 +176,30 @@ class _Clock:
 
 
 async def _produce(
-    first: BaseEvent | None,
-    events: AsyncIterator[BaseEvent],
-    queue: asyncio.Queue[object],
-    clock: _Clock,
+    first: BaseEvent | None, events: AsyncIterator[BaseEvent], channel: EventChannel[object]
 ) -> None:
-    loop = asyncio.get_running_loop()
     try:
         if first is not None:
-            await queue.put(first)
+            channel.put([first])
         async for event in events:
-            clock.last_event = loop.time()
-            await queue.put(event)
-    except Exception as error:  # noqa: BLE001  # a bug must still end the stream properly
-        # run_agent already turns run failures into RUN_ERROR; this is a bug in between.
-        logger.error("the event stream of a run failed: %s", failure_summary(error))
-        await queue.put(RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR"))
+            channel.put([event])
     finally:
         aclose = getattr(events, "aclose", None)
         if aclose is not None:
             await aclose()
-    await queue.put(_DONE)
 
 
-async def _relay_stop(run: ActiveRun, queue: asyncio.Queue[object]) -> None:
+async def _relay_stop(run: ActiveRun, channel: EventChannel[object]) -> None:
     await run.stopped.wait()
-    # Jump the queue: events still buffered belong to a run the user no longer wants.
-    while not queue.empty():
-        queue.get_nowait()
-    queue.put_nowait(_STOP)
+    # Jump the queue: events still waiting belong to a run the user no longer wants.
+    channel.discard()
+    channel.put([_STOP])
 
 
-async def _tick(queue: asyncio.Queue[object], clock: _Clock, seconds: float) -> None:
+async def _tick(channel: EventChannel[object], clock: _Clock, seconds: float) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(max(0.0, clock.last_event + seconds - loop.time()))
         if loop.time() - clock.last_event >= seconds:
             clock.last_event = loop.time()
-            await queue.put(KEEPALIVE_MARK)
+            channel.put([KEEPALIVE_MARK])

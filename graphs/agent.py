@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput
@@ -15,11 +16,12 @@ from pydantic import JsonValue
 
 from actions import ActionContext, ActionSource, resolve_actions, tool_from_action
 from graphs.build import AgentGraph, build_graph
+from graphs.channel import EventSink, launched
 from graphs.context import FrontendTool, RunContext
 from graphs.history import reconcile, split_instructions
 from graphs.messages import langchain_messages
 from graphs.models import chat_model_from_spec
-from graphs.run import GraphRun, run_agent
+from graphs.run import GraphRun, launch_run
 from graphs.snapshot import ThreadSnapshot, read_snapshot
 
 DEFAULT_MAX_STEPS = 25
@@ -84,13 +86,26 @@ class Agent:
         if isinstance(self.graph.checkpointer, BaseCheckpointSaver):
             await self.graph.checkpointer.adelete_thread(thread_id)
 
-    async def run(
+    def run(
         self, run_input: RunAgentInput, context: ActionContext | None = None
     ) -> AsyncIterator[BaseEvent]:
         """Stream one run. The actions are resolved before RUN_STARTED.
 
         So a bad declaration (ActionDefinitionError) or a failing generator raises from the
         first `anext()`, before anything is sent; failures after that become RUN_ERROR.
+        """
+        return launched(partial(self.launch, run_input, context))
+
+    async def launch(
+        self,
+        run_input: RunAgentInput,
+        context: ActionContext | None,
+        channel: EventSink[BaseEvent],
+    ) -> asyncio.Task[None]:
+        """Resolve the run's actions and inputs, then start it in a task that fills `channel`.
+
+        What `run` does without the generator: a server reads the channel itself. Raises what
+        `run` raises before its first event; cancel the task to stop the run.
         """
         context = context or ActionContext(thread_id=run_input.thread_id)
         instructions, conversation = split_instructions(langchain_messages(run_input.messages))
@@ -103,9 +118,7 @@ class Agent:
             max_steps=self.max_steps,
             direct_tokens=True,
         )
-        async with aclosing(run_agent(self.graph, graph_run)) as events:
-            async for event in events:
-                yield event
+        return launch_run(self.graph, graph_run, channel)
 
     async def graph_input(
         self, run_input: RunAgentInput, conversation: list[AnyMessage]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput, StateSnapshotEvent
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from actions import ActionContext
+from graphs.channel import EventSink, launched
 from graphs.messages import langchain_messages
-from graphs.run import GraphRun, run_agent
+from graphs.run import GraphRun, launch_run
 from graphs.snapshot import ThreadSnapshot, read_snapshot
 
 CompiledGraph = Any  # a compiled LangGraph graph (Pregel); its type parameters vary per graph
@@ -31,10 +33,19 @@ class GraphAgent:
         self.description = description
         self.max_steps = max_steps
 
-    async def run(
+    def run(
         self, run_input: RunAgentInput, context: ActionContext | None = None
     ) -> AsyncIterator[BaseEvent]:
         """Stream one run, then the graph's final state when it keeps one."""
+        return launched(partial(self.launch, run_input, context))
+
+    async def launch(
+        self,
+        run_input: RunAgentInput,
+        context: ActionContext | None,
+        channel: EventSink[BaseEvent],
+    ) -> asyncio.Task[None]:
+        """Start the run in a task that fills `channel` (what `run` yields)."""
         values: dict[str, Any] = {}
         if isinstance(run_input.state, dict):
             values.update(run_input.state)
@@ -46,13 +57,12 @@ class GraphAgent:
             max_steps=self.max_steps,
             configurable={"copilot_context": context},
         )
-        async with aclosing(run_agent(self.graph, graph_run)) as events:
-            async for event in events:
-                if event.type == "RUN_FINISHED":
-                    snapshot = await self.thread_snapshot(run_input.thread_id)
-                    if snapshot is not None:
-                        yield StateSnapshotEvent(snapshot=snapshot.state)
-                yield event
+
+        async def final_state() -> list[BaseEvent]:
+            snapshot = await self.thread_snapshot(run_input.thread_id)
+            return [] if snapshot is None else [StateSnapshotEvent(snapshot=snapshot.state)]
+
+        return launch_run(self.graph, graph_run, channel, before_finish=final_state)
 
     async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
         """The thread as stored by the graph's own checkpointer."""

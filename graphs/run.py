@@ -1,10 +1,10 @@
-"""run_agent: stream one graph run as AG-UI events; the only reader of graph.astream."""
+"""launch_run and run_agent: one graph run as AG-UI events; the only reader of graph.astream."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,15 +16,16 @@ from langgraph.pregel import Pregel
 from langgraph.types import Durability
 
 from actions import failure_summary
+from graphs.channel import EventChannel, EventSink, launched
 from graphs.errors import StepLimitError
 from graphs.events import EventTranslator
 from graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
-from graphs.tokens import EventChannel, TokenCallback
+from graphs.tokens import TokenCallback
 from graphs.usage import UsageTally
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["INTERNAL_ERROR", "GraphRun", "run_agent"]
+__all__ = ["INTERNAL_ERROR", "FinishHook", "GraphRun", "launch_run", "run_agent"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,22 +56,57 @@ class GraphRun:
         }
 
 
-async def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncGenerator[BaseEvent]:
-    """Yield RUN_STARTED, the run's events, then RUN_FINISHED or RUN_ERROR.
+FinishHook = Callable[[], Awaitable[Sequence[BaseEvent]]]
+"""Called when the graph has finished well, for events that go just before RUN_FINISHED."""
 
-    Every START is closed before the last event. The token usage the model steps reported is
-    summed into the last event. Closing this iterator (a client disconnect or a stop) closes
-    the graph stream, which cancels the model call or tools in flight.
+
+def launch_run(
+    graph: Pregel[Any, Any, Any, Any],
+    run: GraphRun,
+    channel: EventSink[BaseEvent],
+    *,
+    before_finish: FinishHook | None = None,
+) -> asyncio.Task[None]:
+    """Start the run in a task of its own that puts its events into `channel`, then closes it.
+
+    RUN_STARTED first, RUN_FINISHED or RUN_ERROR last, and every START closed before that.
+    The token usage the model steps reported is summed into the last event. Cancelling the
+    task cancels the model call or tools in flight; nothing more is put then.
     """
-    yield RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)
+    task = asyncio.create_task(_drive(graph, run, channel, before_finish))
+    task.add_done_callback(channel.close)
+    return task
+
+
+def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncGenerator[BaseEvent]:
+    """The events of `launch_run`, one at a time.
+
+    Closing this iterator (a client disconnect or a stop) cancels the run's task, which
+    cancels the model call or tools in flight.
+    """
+
+    async def launch(channel: EventChannel[BaseEvent]) -> asyncio.Task[None]:
+        return launch_run(graph, run, channel)
+
+    return launched(launch)
+
+
+async def _drive(
+    graph: Pregel[Any, Any, Any, Any],
+    run: GraphRun,
+    channel: EventSink[BaseEvent],
+    before_finish: FinishHook | None,
+) -> None:
+    channel.put([RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)])
     translator = EventTranslator()
     usage = UsageTally()
     failure: RunFailure | None = None
-    produce = _direct_events if run.direct_tokens else _messages_mode_events
-    events = produce(graph, run, translator, usage)
+    stream_graph = _direct_tokens if run.direct_tokens else _messages_mode
+    last: list[BaseEvent] = []
     try:
-        async for event in events:
-            yield event
+        await stream_graph(graph, run, translator, usage, channel)
+        if before_finish is not None:
+            last += await before_finish()
     except GraphRecursionError:
         failure = run_failure(StepLimitError(run.max_steps))
     except Exception as error:  # noqa: BLE001  # every failure must become RUN_ERROR
@@ -79,14 +115,17 @@ async def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncGe
             logger.warning("run %s failed: %s (%s)", run.run_id, type(error).__name__, failure.code)
         else:
             logger.error("run %s failed: %s", run.run_id, failure_summary(error))
-    finally:
-        await events.aclose()  # now, not when collected: it cancels the graph's work
-    for event in translator.close():
-        yield event
+    closing = translator.close()
     if failure is not None:
-        yield RunErrorEvent(message=failure.message, code=failure.code, usage=usage.entries())
+        closing.append(
+            RunErrorEvent(message=failure.message, code=failure.code, usage=usage.entries())
+        )
     else:
-        yield RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id, usage=usage.entries())
+        closing += last
+        closing.append(
+            RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id, usage=usage.entries())
+        )
+    channel.put(closing)
 
 
 def _durability(graph: Pregel[Any, Any, Any, Any]) -> Durability | None:
@@ -95,9 +134,13 @@ def _durability(graph: Pregel[Any, Any, Any, Any]) -> Durability | None:
     return "sync" if graph.checkpointer else None
 
 
-async def _messages_mode_events(
-    graph: Pregel[Any, Any, Any, Any], run: GraphRun, translator: EventTranslator, usage: UsageTally
-) -> AsyncGenerator[BaseEvent]:
+async def _messages_mode(
+    graph: Pregel[Any, Any, Any, Any],
+    run: GraphRun,
+    translator: EventTranslator,
+    usage: UsageTally,
+    channel: EventSink[BaseEvent],
+) -> None:
     """Tokens through LangGraph's messages mode, finished messages through its updates."""
     stream = graph.astream(
         run.graph_input,
@@ -109,26 +152,25 @@ async def _messages_mode_events(
     try:
         async for mode, payload in stream:
             if mode == "messages":
-                events = _chunk_events(payload, translator)
+                channel.put(_chunk_events(payload, translator))
             else:
-                events = _update_events(payload, translator, usage)
-            for event in events:
-                yield event
+                channel.put(_update_events(payload, translator, usage))
     finally:
         await _close(stream)
 
 
-async def _direct_events(
-    graph: Pregel[Any, Any, Any, Any], run: GraphRun, translator: EventTranslator, usage: UsageTally
-) -> AsyncGenerator[BaseEvent]:
-    """Tokens from a TokenCallback, finished messages from the updates, through one channel.
+async def _direct_tokens(
+    graph: Pregel[Any, Any, Any, Any],
+    run: GraphRun,
+    translator: EventTranslator,
+    usage: UsageTally,
+    channel: EventSink[BaseEvent],
+) -> None:
+    """Tokens from a TokenCallback, finished messages from the updates, into one channel.
 
-    The graph runs in a task of its own that writes its updates to the channel; the model's
-    callback writes tokens to the same channel from inside that task's model call, so the
-    order is the order things happened. Closing this generator cancels the graph's task and
-    waits for it, which cancels the model call or tools in flight.
+    The callback puts tokens from inside the model call, in this same task, so the order is
+    the order things happened.
     """
-    channel = EventChannel()
     config = run.config()
     config["callbacks"] = [
         TokenCallback(
@@ -143,27 +185,11 @@ async def _direct_events(
         stream_mode="updates",
         durability=_durability(graph),
     )
-
-    async def drive() -> None:
-        try:
-            async for update in stream:
-                channel.put(_update_events(update, translator, usage))
-        finally:
-            await _close(stream)
-
-    task = asyncio.create_task(drive())
-    task.add_done_callback(channel.close)
     try:
-        while (batch := await channel.take()) is not None:
-            for event in batch:
-                yield event
-        task.result()  # the graph's failure, if any, becomes this run's
+        async for update in stream:
+            channel.put(_update_events(update, translator, usage))
     finally:
-        if not task.done():
-            task.cancel()
-            await asyncio.wait([task])
-        if not task.cancelled():
-            task.exception()  # retrieved here; when it matters it was raised above
+        await _close(stream)
 
 
 async def _close(stream: AsyncIterator[Any]) -> None:

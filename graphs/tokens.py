@@ -1,4 +1,4 @@
-"""TokenCallback and EventChannel: model tokens straight from LangChain's callback to the run.
+"""TokenCallback: model tokens straight from LangChain's callback to the run.
 
 LangGraph's `stream_mode="messages"` delivers each token through `loop.call_soon_threadsafe`
 (a wake-up write to the loop's self-pipe), a fresh waiter task and a new `asyncio.wait` over
@@ -6,7 +6,7 @@ the step's tasks before the reader sees it: per token, more CPU than the token's
 through LangChain when tokens arrive one by one (a paced stream, issue #7). The handler here is
 what that mode's handler is (an inline LangChain callback that makes `ainvoke` stream), minus
 the thread-safe queue: the run's event loop is the only thread, so the chunk is turned into
-events at once and appended to an EventChannel, which wakes its reader with one future.
+events at once and put into the run's EventChannel (graphs/channel.py).
 
 A model can go one step further (`token_sink`): when the TokenCallback is the only handler
 that listens to a model call, `StreamingChatOpenAI` hands it each text-only token as plain
@@ -15,12 +15,10 @@ text, with neither a LangChain chunk object nor a trip through the callback mana
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from uuid import UUID
 
-from ag_ui.core import BaseEvent
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResult
@@ -133,43 +131,3 @@ def token_sink(handlers: Iterable[BaseCallbackHandler]) -> TokenCallback | None:
         elif not handler.ignore_llm:
             return None
     return sink
-
-
-class EventChannel:
-    """Events in the order they were put, for one reader; `close` ends it once drained."""
-
-    __slots__ = ("_closed", "_items", "_waiter")
-
-    def __init__(self) -> None:
-        self._items: list[BaseEvent] = []
-        self._waiter: asyncio.Future[None] | None = None
-        self._closed = False
-
-    def put(self, events: Sequence[BaseEvent]) -> None:
-        """Append events (from any task of this loop) and wake the reader."""
-        if events:
-            self._items += events
-            self._wake()
-
-    def close(self, *_: object) -> None:
-        """No more events will come (usable as a task's done callback)."""
-        self._closed = True
-        self._wake()
-
-    async def take(self) -> list[BaseEvent] | None:
-        """Every event waiting (at least one), or None once closed and drained."""
-        while not self._items:
-            if self._closed:
-                return None
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        items, self._items = self._items, []
-        return items
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)

@@ -12,7 +12,7 @@ from ag_ui.core import BaseEvent, TextMessageContentEvent
 from app.main import create_app
 from app.runs import ActiveRun
 from app.runtime import CopilotRuntime
-from app.streaming import Batch, one_by_one, stream_run
+from app.streaming import Batch, EventFeed, one_by_one, stream_run
 from tests.app.conftest import body, run_scope, settings, sse_events
 from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
 
@@ -30,7 +30,10 @@ async def tokens(count: int, *, pause: float = 0.0) -> AsyncIterator[BaseEvent]:
 
 async def batches_of(events: AsyncIterator[BaseEvent]) -> list[Batch]:
     run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
-    return [batch async for batch in stream_run(events, run, keepalive_seconds=60, new_id="x")]
+    return [
+        batch
+        async for batch in stream_run(EventFeed.of(events), run, keepalive_seconds=60, new_id="x")
+    ]
 
 
 async def test_stream_run_batches_events_when_they_wait_together() -> None:
@@ -43,7 +46,7 @@ async def test_stream_run_sends_each_event_when_it_comes_alone() -> None:
 
 async def test_one_by_one_yields_the_events_of_batches_in_order() -> None:
     run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
-    events = one_by_one(stream_run(tokens(70), run, keepalive_seconds=60, new_id="x"))
+    events = one_by_one(stream_run(EventFeed.of(tokens(70)), run, keepalive_seconds=60, new_id="x"))
     assert [event async for event in events] == [token(i) for i in range(70)]
 
 

@@ -13,7 +13,7 @@ from langgraph.graph.message import add_messages
 
 from actions import Action, ActionContext
 from graphs import Agent, GraphRun, langchain_messages, run_agent
-from graphs.tokens import EventChannel
+from graphs.channel import EventChannel
 from tests.fakes import ScriptedChatModel, answer, calls, dumped, seq_ids
 from tests.graphs.conftest import FETCH, SAY_HELLO, run_input
 
@@ -136,7 +136,7 @@ async def test_closing_run_cancels_tool_in_flight_before_close_returns() -> None
 
 
 async def test_channel_hands_out_events_in_order_and_ends_after_close() -> None:
-    channel = EventChannel()
+    channel: EventChannel[BaseEvent] = EventChannel()
     first: list[BaseEvent] = [
         TextMessageContentEvent(message_id="m", delta=str(i)) for i in range(3)
     ]

@@ -7,13 +7,25 @@ import json
 from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
-from ag_ui.core import BaseEvent, TextMessageContentEvent
+import pytest
+from ag_ui.core import (
+    BaseEvent,
+    RunAgentInput,
+    RunErrorEvent,
+    RunFinishedEvent,
+    RunStartedEvent,
+    TextMessageContentEvent,
+    TextMessageEndEvent,
+    TextMessageStartEvent,
+)
 
+from actions import ActionContext
 from app.main import create_app
 from app.runs import ActiveRun
 from app.runtime import CopilotRuntime
 from app.streaming import Batch, EventFeed, one_by_one, stream_run
-from tests.app.conftest import body, run_scope, settings, sse_events
+from graphs import INTERNAL_ERROR, ThreadSnapshot
+from tests.app.conftest import BASE, body, run_events, run_scope, serve, settings, sse_events
 from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
 
 
@@ -48,6 +60,55 @@ async def test_one_by_one_yields_the_events_of_batches_in_order() -> None:
     run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
     events = one_by_one(stream_run(EventFeed.of(tokens(70)), run, keepalive_seconds=60, new_id="x"))
     assert [event async for event in events] == [token(i) for i in range(70)]
+
+
+async def failing_after(count: int) -> AsyncIterator[BaseEvent]:
+    async for event in tokens(count):
+        yield event
+    raise RuntimeError("bug with secret sk-live-123")
+
+
+async def test_stream_run_ends_with_safe_run_error_when_events_fail_midway(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events = [event for batch in await batches_of(failing_after(2)) for event in batch]
+    assert events[:2] == [token(0), token(1)]
+    assert events[2:] == [RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR")]
+    assert "RuntimeError" in caplog.text
+    assert "sk-live" not in caplog.text
+
+
+class EchoAgent:
+    """A user's own agent: a `run()` generator, no `launch` (the server runs it in a task)."""
+
+    description = "Says its input back."
+
+    async def run(
+        self, run_input: RunAgentInput, context: ActionContext | None = None
+    ) -> AsyncIterator[BaseEvent]:
+        ids = {"thread_id": run_input.thread_id, "run_id": run_input.run_id}
+        yield RunStartedEvent(**ids)
+        yield TextMessageStartEvent(message_id="m1", role="assistant")
+        for word in str(run_input.messages[-1].content).split():
+            await asyncio.sleep(0)
+            yield TextMessageContentEvent(message_id="m1", delta=word)
+        yield TextMessageEndEvent(message_id="m1")
+        yield RunFinishedEvent(**ids)
+
+    async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
+        return None
+
+    async def delete_thread(self, thread_id: str) -> None:
+        return None
+
+
+async def test_agent_with_only_a_run_generator_streams_over_http() -> None:
+    async with serve(CopilotRuntime(agents={"default": EchoAgent()})) as client:
+        response = await client.post(f"{BASE}/agent/default/run", json=body("say it back"))
+    events = run_events(response)
+    assert_valid_stream(events)
+    deltas = [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"]
+    assert deltas == ["say", "it", "back"]
 
 
 async def test_run_writes_waiting_events_in_one_send_when_model_is_fast() -> None:

@@ -22,6 +22,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import openai
 from langchain_openai import ChatOpenAI
@@ -92,3 +93,40 @@ def completions_in_loop(model: ChatOpenAI) -> AsyncCompletions:
         client = root_client.copy(http_client=transport.http_client)
         completions = transport.completions[root_client] = client.chat.completions
     return completions
+
+
+def body_chunks(response: Any) -> AsyncIterator[bytes]:
+    """The body of an SDK response (httpx's or httpx2's) as it arrives, to be read once.
+
+    Over the aiohttp transport, an unencoded body is read from aiohttp's own reader: httpx's
+    `aiter_bytes` reaches it through four async generators (httpx's decoder and chunker, its
+    timing wrapper, the transport's stream), a step through each per token (issue #7).
+    Closing the response still releases the connection (the SDK closes it as before).
+    """
+    aiohttp_response = _unencoded_aiohttp_response(response)
+    if aiohttp_response is None:
+        chunks: AsyncIterator[bytes] = response.aiter_bytes()
+        return chunks
+    response.is_stream_consumed = True  # what `aiter_bytes` notes: it cannot be read again
+    return _aiohttp_chunks(aiohttp_response)
+
+
+def _unencoded_aiohttp_response(response: Any) -> Any | None:
+    try:
+        from openai._vendor.httpx_aiohttp.transport import AiohttpResponseStream
+    except ImportError:  # no aiohttp, or an SDK without this transport
+        return None
+    stream = getattr(getattr(response, "stream", None), "_stream", None)
+    if not isinstance(stream, AiohttpResponseStream) or response.is_stream_consumed:
+        return None
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return None  # httpx decodes it (the transport leaves bodies compressed)
+    return getattr(stream, "_aiohttp_response", None)
+
+
+async def _aiohttp_chunks(aiohttp_response: Any) -> AsyncIterator[bytes]:
+    from openai._vendor.httpx_aiohttp.transport import map_aiohttp_exceptions
+
+    with map_aiohttp_exceptions():  # the httpx errors the SDK's own reading raises
+        async for chunk in aiohttp_response.content.iter_any():
+            yield chunk

@@ -18,6 +18,8 @@ import openai
 from langchain_openai._compat import httpx as sdk_httpx  # httpx or httpx2, as openai uses
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
+from graphs.model_http import body_chunks
+
 logger = logging.getLogger(__name__)
 
 STREAM_ERROR = "An error occurred during streaming"  # the openai SDK's message, kept as is
@@ -37,7 +39,7 @@ async def chunk_dicts(
     try:
         async with deadline:
             deadline.start()
-            async for data in response.aiter_bytes():
+            async for data in body_chunks(response):
                 if is_done:
                     continue  # read to the end so the connection goes back to the pool
                 chunks, buffer, is_done = _complete_events(buffer + data, response)

@@ -62,6 +62,8 @@ class Text:
     """Pause before the first token (time to first token)."""
     gate: TokenGate | None = field(default=None, compare=False)
     """When set, every token waits for `gate.release()` (after any delay)."""
+    cut_after: int | None = None
+    """Streamed: drop the connection after this many tokens (a model server dying mid-answer)."""
 
     def words(self) -> tuple[str, ...]:
         if self.text is not None:

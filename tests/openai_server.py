@@ -333,8 +333,13 @@ async def paced(
 ) -> AsyncIterator[bytes]:
     """The frames, each model step after its delay (and its gate, when the reply has one)."""
     is_first = True
+    steps_left = reply.cut_after if isinstance(reply, Text) else None
     for step, chunk in frames:
         if step is not None:
+            if steps_left is not None:
+                if steps_left == 0:
+                    raise ConnectionAbortedError("the fake model drops the connection")
+                steps_left -= 1
             delay = reply.first_delay_ms if is_first else reply.delay_ms
             is_first = False
             if delay:

@@ -10,6 +10,7 @@ from typing import Any
 
 import openai
 import pytest
+import pytest_asyncio
 from ag_ui.core import RunAgentInput, UserMessage
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
@@ -43,9 +44,10 @@ async def transport_for(cls: type[ChatOpenAI] | None) -> AsyncIterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True)
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
 async def transport_of(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Per-model tests run `OverAiohttp` inside the aiohttp transport."""
+    """Per-model tests run `OverAiohttp` inside the aiohttp transport (of the tests' loop: a
+    transport belongs to one loop, so this fixture must share the module's)."""
     params = getattr(request.node, "callspec", None)
     async with transport_for(params.params.get("cls") if params else None):
         yield
@@ -223,6 +225,45 @@ async def test_agent_emits_same_events_when_model_is_lean(fake_openai: FakeOpenA
     assert transcripts[0] == transcripts[1] == transcripts[2]
     assert "TOOL_CALL_RESULT" in transcripts[0]
     assert "It is Ada." not in transcripts[0]  # streamed token by token, never whole
+
+
+@pytest.mark.parametrize("cls", MODELS)
+async def test_model_raises_connection_error_when_server_drops_mid_answer(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="one two three four", cut_after=2))
+    chunks: list[str] = []
+
+    async def read_all() -> None:
+        async for chunk in model(cls, fake_openai).astream(HELLO):
+            chunks.append(chunk.text)
+
+    with pytest.raises(openai.APIConnectionError):
+        await read_all()
+    assert "".join(chunks) == "one two "
+
+
+@pytest.mark.parametrize("cls", [StreamingChatOpenAI, OverAiohttp])
+async def test_run_ends_with_model_unavailable_when_server_drops_mid_answer(
+    cls: type[ChatOpenAI], fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.script(Text(text="one two three four", cut_after=2))
+    agent = Agent(model=model(cls, fake_openai), new_id=seq_ids())
+    request = RunAgentInput(
+        thread_id="t1",
+        run_id="r1",
+        messages=[UserMessage(id="u1", content="count")],
+        tools=[],
+        context=[],
+        forwarded_props={},
+        state={},
+    )
+    events = dumped([event async for event in agent.run(request)])
+    deltas = [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"]
+    assert deltas == ["one ", "two "]
+    assert events[-2]["type"] == "TEXT_MESSAGE_END"
+    assert events[-1]["type"] == "RUN_ERROR"
+    assert events[-1]["code"] == "MODEL_UNAVAILABLE"
 
 
 def lookup_action() -> dict[str, Any]:

@@ -15,11 +15,12 @@ A standalone server is scripted over HTTP: `POST /fake/script` with a JSON list 
 `tests/openai_replies.py`), `GET /fake/requests`, `POST /fake/reset`. The wire formats are in
 `tests/openai_wire.py`, the HTTP plumbing in `tests/openai_http.py`.
 
-Only the standard library is used, and the HTTP/1.1 loop is hand-written (keep-alive, chunked
-bodies both ways): the server must stay cheap enough that 500 concurrent streams measure the
-runtime, not the fake. Accepted sockets get TCP_NODELAY and the listener a large backlog;
-without them small SSE writes wait for delayed ACKs (40 ms stalls) and bursts of connections
-are refused, which distorts any benchmark run against it.
+Only the standard library is used (the standalone server runs on uvloop when it is installed),
+and the HTTP/1.1 loop is hand-written (keep-alive, chunked bodies both ways): the server must
+stay cheap enough that 500 concurrent streams measure the runtime, not the fake. Accepted
+sockets get TCP_NODELAY and the listener a large backlog; without them small SSE writes wait
+for delayed ACKs (40 ms stalls) and bursts of connections are refused, which distorts any
+benchmark run against it.
 """
 
 from __future__ import annotations
@@ -416,8 +417,14 @@ def main(argv: list[str] | None = None) -> None:
         model=args.model,
         max_recorded=args.record,
     )
+    try:
+        import uvloop  # the cheapest event loop, when installed: the fake must cost little
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(server))
+        runner(serve_forever(server))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python -m benchmarks.ab /path/to/other/checkout --only action,chat-200 --requests 100
     python -m benchmarks.ab --node --only action --rounds 8      # this checkout beside Node
+    python -m benchmarks.ab /other --only paced --level 100 --requests 200 --rounds 3
 
 The quick suite measures each server once, minutes apart, on a shared machine whose speed
 drifts by up to 30%. Here every server runs the same scenario in turn, in alternating order,
@@ -34,9 +35,11 @@ def _servers(other: Path | None, with_node: bool, model_url: str, tmp: Path) -> 
     return servers
 
 
-def _round(servers: list[Server], fake: Server, name: str, requests: int) -> list[Result]:
+def _round(
+    servers: list[Server], fake: Server, name: str, requests: int, level: int | None
+) -> list[Result]:
     scenario = next(s for s in scenarios(quick=False) if s.name == name)
-    level = scenario.concurrency[0]
+    level = level or scenario.concurrency[0]
     results = []
     for server in servers:
         if scenario.script:
@@ -77,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="action,chat-20,chat-200", help="scenario names")
     parser.add_argument("--requests", type=int, default=100, help="runs per server per round")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--level", type=int, default=None, help="concurrency (default: the scenario's first)"
+    )
     args = parser.parse_args(argv)
     port = free_port()
     print(f"this checkout: {ROOT}; other checkout: {args.other or '-'}\n")  # noqa: T201
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                     by_server: dict[str, list[Result]] = {s.name: [] for s in servers}
                     for index in range(args.rounds):
                         order = servers if index % 2 == 0 else servers[::-1]
-                        for result in _round(order, fake, name, args.requests):
+                        for result in _round(order, fake, name, args.requests, args.level):
                             by_server[result.server].append(result)
                     for server_name, results in by_server.items():
                         print(table_row(name, server_name, results), flush=True)  # noqa: T201

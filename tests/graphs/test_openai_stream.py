@@ -202,16 +202,20 @@ async def test_lean_stream_sends_and_yields_what_chat_openai_does(
     assert results[0] == results[1] == results[2]
 
 
-async def test_agent_emits_same_events_when_model_is_lean(fake_openai: FakeOpenAIServer) -> None:
-    request = RunAgentInput(
+def user_asks(text: str) -> RunAgentInput:
+    return RunAgentInput(
         thread_id="t1",
         run_id="r1",
-        messages=[UserMessage(id="u1", content="name of user 42?")],
+        messages=[UserMessage(id="u1", content=text)],
         tools=[],
         context=[],
         forwarded_props={},
         state={},
     )
+
+
+async def test_agent_emits_same_events_when_model_is_lean(fake_openai: FakeOpenAIServer) -> None:
+    request = user_asks("name of user 42?")
     transcripts = []
     for cls in MODELS:
         fake_openai.reset()
@@ -249,16 +253,7 @@ async def test_run_ends_with_model_unavailable_when_server_drops_mid_answer(
 ) -> None:
     fake_openai.script(Text(text="one two three four", cut_after=2))
     agent = Agent(model=model(cls, fake_openai), new_id=seq_ids())
-    request = RunAgentInput(
-        thread_id="t1",
-        run_id="r1",
-        messages=[UserMessage(id="u1", content="count")],
-        tools=[],
-        context=[],
-        forwarded_props={},
-        state={},
-    )
-    events = dumped([event async for event in agent.run(request)])
+    events = dumped([event async for event in agent.run(user_asks("count"))])
     deltas = [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"]
     assert deltas == ["one ", "two "]
     assert events[-2]["type"] == "TEXT_MESSAGE_END"

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+import anyio
 from ag_ui.core import BaseEvent, RunAgentInput
 from starlette.requests import Request
 
@@ -18,7 +19,7 @@ from app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
 from app.settings import Settings
 from app.streaming import Batch, EventFeed, one_by_one, stream_run
 from app.threads import ThreadStore
-from graphs.channel import EventChannel
+from graphs.channel import EventChannel, stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class StartedRun:
     batches: AsyncIterator[Batch]
     """The events (None marks a keep-alive) in lists of those ready together."""
     server: Server
+    feed: EventFeed
 
     @property
     def events(self) -> AsyncIterator[BaseEvent | None]:
@@ -81,7 +83,13 @@ class StartedRun:
         return one_by_one(self.batches)
 
     async def release(self) -> None:
-        """Free the thread (however the response ended, even if it never started streaming)."""
+        """Free the thread (however the response ended, even if it never started streaming).
+
+        The run is stopped first if it still runs: a response that never streamed never
+        reached `stream_run`'s own clean-up, and a thread must not be freed under a live run.
+        """
+        with anyio.CancelScope(shield=True):
+            await stop_task(self.feed.producer)
         await _release(self.server, self.active)
 
 
@@ -125,7 +133,7 @@ async def start_run(
     stream = stream_run(
         feed, active, keepalive_seconds=server.settings.keepalive_seconds, new_id=server.new_id()
     )
-    return StartedRun(active=active, batches=stream, server=server)
+    return StartedRun(active=active, batches=stream, server=server, feed=feed)
 
 
 async def _start_feed(

@@ -13,9 +13,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
-from actions import Action
+from actions import Action, ActionContext
 from app.main import create_app
+from app.protocols.agui.inbound import run_input_from_body
 from app.runtime import CopilotRuntime
+from app.server import Server, start_run
 from tests.app.conftest import (
     BASE,
     body,
@@ -26,6 +28,12 @@ from tests.app.conftest import (
     sse_events,
 )
 from tests.fakes import ScriptedChatModel, answer, calls
+
+
+def server_of_app(app: Any) -> Server:
+    server = app.state.server
+    assert isinstance(server, Server)
+    return server
 
 
 class Hang:
@@ -64,6 +72,22 @@ async def test_stop_ends_the_open_stream_cleanly_and_cancels_the_work() -> None:
     events = run_events(response)
     assert [e["type"] for e in events][-1] == "RUN_FINISHED"
     assert events[-1] == {"type": "RUN_FINISHED", "threadId": "t1", "runId": "r1"}
+
+
+async def test_response_that_never_streams_stops_its_run_before_freeing_the_thread() -> None:
+    hang = Hang()
+    app = create_app(hanging_runtime(hang), settings())
+    async with app.router.lifespan_context(app):
+        server = server_of_app(app)
+        request = run_input_from_body(body())
+        context = ActionContext(thread_id="t1")
+        started = await start_run(server, "default", request, context)
+        await asyncio.wait_for(hang.started.wait(), 5)  # the run works; nobody reads it
+        await started.release()  # what the response does however it ended
+        assert hang.cancelled.is_set()
+        assert not server.registry.is_running("t1")
+        again = await start_run(server, "default", request, context)  # the thread is free
+        await again.release()
 
 
 async def test_stop_closes_a_tool_call_left_open_with_a_stopped_result() -> None:

@@ -23,7 +23,7 @@ from ag_ui.core import (
 from actions import failure_summary
 from app.runs import ActiveRun
 from graphs import INTERNAL_ERROR
-from graphs.channel import EventChannel, stop_task
+from graphs.channel import EventChannel, fill, stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,7 @@ class EventFeed:
     def of(cls, events: AsyncIterator[BaseEvent], first: BaseEvent | None = None) -> EventFeed:
         """Feed from an agent's `run()` (`first` already taken from it), in a task of its own."""
         channel: EventChannel[object] = EventChannel()
-        producer = asyncio.create_task(_produce(first, events, channel))
-        producer.add_done_callback(channel.close)
-        return cls(channel, producer)
+        return cls(channel, fill(channel, _produce(first, events, channel)))
 
 
 async def stream_run(

@@ -10,8 +10,8 @@ everything that is waiting at once, so a fast producer's events leave in one wri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from typing import Generic, Protocol, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -71,6 +71,14 @@ class EventChannel(Generic[T]):
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+
+def fill(channel: EventSink[T], producer: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """Run `producer` (which puts into `channel`) in a task of its own; the channel is closed
+    when the task ends, however it ends."""
+    task = asyncio.create_task(producer)
+    task.add_done_callback(channel.close)
+    return task
 
 
 Launch = Callable[[EventChannel[T]], Awaitable[asyncio.Task[None]]]

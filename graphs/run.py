@@ -13,10 +13,10 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
-from langgraph.types import Durability
+from langgraph.types import Durability, StreamMode
 
 from actions import failure_summary
-from graphs.channel import EventChannel, EventSink, launched
+from graphs.channel import EventChannel, EventSink, fill, launched
 from graphs.errors import StepLimitError
 from graphs.events import EventTranslator
 from graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
@@ -73,9 +73,7 @@ def launch_run(
     The token usage the model steps reported is summed into the last event. Cancelling the
     task cancels the model call or tools in flight; nothing more is put then.
     """
-    task = asyncio.create_task(_drive(graph, run, channel, before_finish))
-    task.add_done_callback(channel.close)
-    return task
+    return fill(channel, _drive(graph, run, channel, before_finish))
 
 
 def run_agent(graph: Pregel[Any, Any, Any, Any], run: GraphRun) -> AsyncGenerator[BaseEvent]:
@@ -101,10 +99,9 @@ async def _drive(
     translator = EventTranslator()
     usage = UsageTally()
     failure: RunFailure | None = None
-    stream_graph = _direct_tokens if run.direct_tokens else _messages_mode
     last: list[BaseEvent] = []
     try:
-        await stream_graph(graph, run, translator, usage, channel)
+        await _stream_graph(graph, run, translator, usage, channel)
         if before_finish is not None:
             last += await before_finish()
     except GraphRecursionError:
@@ -134,19 +131,33 @@ def _durability(graph: Pregel[Any, Any, Any, Any]) -> Durability | None:
     return "sync" if graph.checkpointer else None
 
 
-async def _messages_mode(
+async def _stream_graph(
     graph: Pregel[Any, Any, Any, Any],
     run: GraphRun,
     translator: EventTranslator,
     usage: UsageTally,
     channel: EventSink[BaseEvent],
 ) -> None:
-    """Tokens through LangGraph's messages mode, finished messages through its updates."""
+    """The graph's updates into `channel`, and its tokens, by either path.
+
+    With `direct_tokens` a TokenCallback puts the tokens from inside the model call, in this
+    same task, so the order is the order things happened; otherwise they come through
+    LangGraph's messages mode.
+    """
+    config = run.config()
+    modes: list[StreamMode] = ["updates"] if run.direct_tokens else ["messages", "updates"]
+    if run.direct_tokens:
+        config["callbacks"] = [
+            TokenCallback(
+                lambda chunk: channel.put(translator.message_chunk(chunk)),
+                lambda message_id, text: channel.put(translator.text_piece(message_id, text)),
+            )
+        ]
     stream = graph.astream(
         run.graph_input,
-        run.config(),
+        config,
         context=run.context,
-        stream_mode=["messages", "updates"],
+        stream_mode=modes,
         durability=_durability(graph),
     )
     try:
@@ -155,39 +166,6 @@ async def _messages_mode(
                 channel.put(_chunk_events(payload, translator))
             else:
                 channel.put(_update_events(payload, translator, usage))
-    finally:
-        await _close(stream)
-
-
-async def _direct_tokens(
-    graph: Pregel[Any, Any, Any, Any],
-    run: GraphRun,
-    translator: EventTranslator,
-    usage: UsageTally,
-    channel: EventSink[BaseEvent],
-) -> None:
-    """Tokens from a TokenCallback, finished messages from the updates, into one channel.
-
-    The callback puts tokens from inside the model call, in this same task, so the order is
-    the order things happened.
-    """
-    config = run.config()
-    config["callbacks"] = [
-        TokenCallback(
-            lambda chunk: channel.put(translator.message_chunk(chunk)),
-            lambda message_id, text: channel.put(translator.text_piece(message_id, text)),
-        )
-    ]
-    stream = graph.astream(
-        run.graph_input,
-        config,
-        context=run.context,
-        stream_mode="updates",
-        durability=_durability(graph),
-    )
-    try:
-        async for update in stream:
-            channel.put(_update_events(update, translator, usage))
     finally:
         await _close(stream)
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import anyio
 from ag_ui.core import BaseEvent, RunAgentInput
@@ -141,11 +142,24 @@ async def _start_feed(
 ) -> EventFeed:
     """The run, started: straight into a channel when the agent can, else through `run()`
     up to its first event (what it raises before that is raised here)."""
-    if isinstance(agent, LaunchingAgent):
+    if _launches(agent):
         channel: EventChannel[object] = EventChannel()
         return EventFeed(channel, await agent.launch(run_input, context, channel))
     events = agent.run(run_input, context)
     return EventFeed.of(events, first=await anext(events))
+
+
+_LAUNCHING_CLASSES: dict[type, bool] = {}
+
+
+def _launches(agent: ServedAgent) -> TypeGuard[LaunchingAgent]:
+    # isinstance against a runtime-checkable protocol looks up each of its members (~30 µs a
+    # run, issue #7); whether an agent has `launch` is a matter of its class, asked once.
+    cls = type(agent)
+    answer = _LAUNCHING_CLASSES.get(cls)
+    if answer is None:
+        answer = _LAUNCHING_CLASSES[cls] = isinstance(agent, LaunchingAgent)
+    return answer
 
 
 async def record_thread(

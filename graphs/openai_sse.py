@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
+import orjson
 from langchain_openai._compat import httpx as sdk_httpx  # httpx or httpx2, as openai uses
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
@@ -115,7 +116,7 @@ def _event_json(event: bytes, response: Any) -> dict[str, Any] | None:
         data = b"\n".join(line[6:] if line[5:6] == b" " else line[5:] for line in lines)
     if data.startswith(b"[DONE]"):
         return _DONE
-    chunk = json.loads(data)
+    chunk = _loads(data)
     if not isinstance(chunk, dict):
         return None
     if chunk.get("error"):
@@ -127,6 +128,16 @@ def _event_json(event: bytes, response: Any) -> dict[str, Any] | None:
             body=error,
         )
     return chunk
+
+
+def _loads(data: bytes) -> Any:
+    # orjson reads a chunk in a quarter of json's time, ~2.4 µs a token (issue #7). What it
+    # refuses and json takes (NaN, a lone surrogate) goes to json, as the SDK would read it.
+    # One difference is left: an integer past 64 bits becomes a float (no chunk field holds one).
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 class _Deadline:

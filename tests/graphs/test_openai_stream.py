@@ -180,6 +180,8 @@ async def test_model_streams_responses_api_when_asked_to(
     "reply",
     [
         Text(text="one two three four"),
+        # JSON that parsers disagree on: escapes, non-ASCII, a lone surrogate (orjson refuses it)
+        Text(text='"quoted" back\\slash naïve 😀 lone \ud800 half'),
         ToolCalls(calls=(call("weather", {"city": "Oslo"}, "c1"),), text="Let me see."),
         ToolCalls(
             calls=(call("weather", {"city": "Rome"}, "c1"), call("lookup", {"user_id": "7"}, "c2")),

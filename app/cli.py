@@ -1,23 +1,33 @@
-"""The `copilot-runtime` command: `serve` starts the server."""
+"""The `copilot-runtime` command: `serve` starts the server.
+
+With `--workers N` this process only supervises the workers, each of which builds its own app.
+It checks the configuration in a short-lived child process and never imports the app itself:
+LangChain, LangGraph and the openai SDK are ~115 MiB that a supervisor would hold for nothing
+(issue #7). Hence the imports inside functions.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
 import importlib
+import logging
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from fastapi import FastAPI
 
-from app.main import configure_logging, create_app
-from app.runtime import CopilotRuntime
 from app.settings import Settings
 from app.workers import serve_workers
-from graphs import ModelConfigurationError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from app.runtime import CopilotRuntime
 
 GC_THRESHOLDS = (20_000, 20, 100)
 """gc.set_threshold for the server process (see tune_garbage_collector)."""
@@ -63,15 +73,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     settings = Settings(**overrides)
     configure_logging(settings.log_level)
-    try:
-        runtime = _runtime(settings)
-    except (ModelConfigurationError, ImportError, AttributeError, ValueError) as error:
-        print(f"copilot-runtime: {error}", file=sys.stderr)  # noqa: T201
+    if settings.workers > 1:
+        # Each worker builds its own app from the environment; threads live in the shared
+        # checkpointer (the SQLite file or PostgreSQL), so any worker can serve any thread,
+        # and each accepts connections from its own socket (app/workers.py).
+        for key, value in overrides.items():
+            os.environ[f"COPILOT_{key.upper()}"] = str(value)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checker:
+            label, problem = checker.submit(_check_environment).result()
+    else:
+        runtime, problem = _runtime_or_problem(settings)
+        label = runtime.model_label if runtime is not None else ""
+    if problem is not None:
+        print(f"copilot-runtime: {problem}", file=sys.stderr)  # noqa: T201
         return 2
     print(  # noqa: T201
         f"copilot-runtime: serving http://{settings.host}:{settings.port}"
-        f"{settings.normalized_base_path} (model: {runtime.model_label}, "
-        f"workers: {settings.workers})",
+        f"{settings.normalized_base_path} (model: {label}, workers: {settings.workers})",
         flush=True,
     )
     options: dict[str, Any] = {
@@ -81,26 +100,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backlog": BACKLOG,
     }
     if settings.workers > 1:
-        # Each worker builds its own app from the environment; threads live in the shared
-        # checkpointer (the SQLite file or PostgreSQL), so any worker can serve any thread,
-        # and each accepts connections from its own socket (app/workers.py).
-        for key, value in overrides.items():
-            os.environ[f"COPILOT_{key.upper()}"] = str(value)
         serve_workers(f"{__name__}:app_from_environment", workers=settings.workers, **options)
     else:
+        from app.main import create_app
+
+        assert runtime is not None
         app = create_app(runtime, settings)
         tune_garbage_collector()
         uvicorn.run(app, **options)
     return 0
 
 
+def configure_logging(level: str) -> None:
+    """The process's logging; only the command line calls it (embedding apps keep their own)."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
 def app_from_environment() -> FastAPI:
     """The app a worker process serves, configured by COPILOT_* variables (`--workers`)."""
+    from app.main import create_app
+
     settings = Settings()
     configure_logging(settings.log_level)
     app = create_app(_runtime(settings), settings)
     tune_garbage_collector()
     return app
+
+
+def _check_environment() -> tuple[str, str | None]:
+    """In a child process: the model's label, or what is wrong, with the workers' settings."""
+    runtime, problem = _runtime_or_problem(Settings())
+    return (runtime.model_label if runtime is not None else ""), problem
+
+
+def _runtime_or_problem(settings: Settings) -> tuple[CopilotRuntime | None, str | None]:
+    """The runtime, or what in the configuration prevents it (a model, actions, a value)."""
+    from graphs import ModelConfigurationError
+
+    try:
+        return _runtime(settings), None
+    except (ModelConfigurationError, ImportError, AttributeError, ValueError) as error:
+        return None, str(error)
 
 
 def tune_garbage_collector() -> None:
@@ -126,6 +168,8 @@ def tune_garbage_collector() -> None:
 
 
 def _runtime(settings: Settings) -> CopilotRuntime:
+    from app.runtime import CopilotRuntime
+
     return CopilotRuntime(
         actions=load_actions(settings.actions) if settings.actions else _examples(),
         model=settings.model,

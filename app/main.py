@@ -104,10 +104,3 @@ async def model_transport(settings: Settings) -> AsyncIterator[None]:
         logger.info("aiohttp is not installed: openai models use the SDK's httpx client")
     async with aiohttp_transport():
         yield
-
-
-def configure_logging(level: str) -> None:
-    """The process's logging; only the command line calls it (embedding apps keep their own)."""
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from graphs import ModelOptions
+if TYPE_CHECKING:
+    from graphs import ModelOptions
 
 MEMORY = ":memory:"
 POSTGRES_ONLY = "DATABASE_URL must be postgresql://... (for SQLite, set COPILOT_THREADS_PATH)"
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
 
     def model_options(self) -> ModelOptions:
         """The options of a real model (the base URL comes from OPENAI_BASE_URL)."""
+        # Imported here: the settings are read by the workers' supervisor too, which serves
+        # nothing and need not hold the model stack in memory (app/cli.py).
+        from graphs import ModelOptions
+
         return ModelOptions(
             temperature=self.model_temperature,
             timeout_seconds=self.model_timeout,

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from fastapi import FastAPI
@@ -25,3 +29,45 @@ def test_worker_app_tunes_the_garbage_collector_when_built(
     finally:
         gc.unfreeze()  # the test process keeps its usual collector
         gc.set_threshold(*thresholds)
+
+
+SUPERVISE = """
+import json, sys
+import app.cli
+def serve_workers(app_factory, **options):  # stands in for starting the worker processes
+    heavy = [m for m in ("fastapi", "langchain_core", "langgraph", "openai") if m in sys.modules]
+    print(json.dumps({"factory": app_factory, "workers": options["workers"], "heavy": heavy}))
+app.cli.serve_workers = serve_workers
+sys.exit(app.cli.main(sys.argv[1:]))
+"""
+
+
+def supervise(*args: str) -> subprocess.CompletedProcess[str]:
+    """`copilot-runtime serve --workers 2 ARGS` up to the point where workers would start."""
+    return subprocess.run(
+        [sys.executable, "-c", SUPERVISE, "serve", "--workers", "2", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COPILOT_THREADS_PATH": ":memory:"},
+    )
+
+
+def test_supervisor_of_workers_checks_the_configuration_without_importing_the_app() -> None:
+    done = supervise("--model", "demo")
+    assert done.returncode == 0, done.stderr
+    banner, started = done.stdout.splitlines()[-2:]
+    assert "(model: offline demo model, workers: 2)" in banner
+    assert json.loads(started) == {
+        "factory": "app.cli:app_from_environment",
+        "workers": 2,
+        "heavy": [],  # the workers import the app; the supervisor would hold ~115 MiB for nothing
+    }
+
+
+def test_supervisor_of_workers_refuses_a_bad_configuration_before_starting_them() -> None:
+    done = supervise("--model", "demo", "--actions", "no_such_module:actions")
+    assert done.returncode == 2
+    assert "no_such_module" in done.stderr
+    assert "factory" not in done.stdout

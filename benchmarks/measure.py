@@ -31,6 +31,7 @@ class Result:
     total: list[float]
     frames: int
     first_error: str = ""
+    peak_pss: int = 0
 
     @property
     def ok(self) -> int:
@@ -121,6 +122,7 @@ def measure(
         wall=report.wall,
         cpu_seconds=usage.cpu_seconds,
         peak_rss=usage.peak_rss,
+        peak_pss=usage.peak_pss,
         ttfb=[sample.ttfb for sample in good],
         ttft=[sample.ttft for sample in good],
         total=[sample.total for sample in good],

@@ -1,4 +1,9 @@
-"""CPU seconds and resident memory of a process tree, read from /proc (Linux only)."""
+"""CPU seconds and resident memory of a process tree, read from /proc (Linux only).
+
+RSS counts a page in every process that maps it, so the RSS of several worker processes adds
+up the libraries they share once per worker; PSS (proportional set size) charges each process
+its share of such a page, and its sum is what the tree really occupies.
+"""
 
 from __future__ import annotations
 
@@ -55,12 +60,28 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def pss_bytes(pids: list[int]) -> int:
+    """Proportional set size of the processes, added up (0 where the kernel does not say)."""
+    total = 0
+    for pid in pids:
+        try:
+            rollup = (PROC / str(pid) / "smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024  # kB
+                break
+    return total
+
+
 @dataclass(slots=True)
 class Usage:
     """What a process tree used while being measured."""
 
     cpu_seconds: float = 0.0
     peak_rss: int = 0
+    peak_pss: int = 0
     samples: int = 0
 
 
@@ -79,7 +100,7 @@ class UsageMeter:
     def start(self) -> None:
         """Take the starting CPU time and begin sampling memory."""
         self._pids = tree(self.pid)
-        self._usage = Usage(peak_rss=rss_bytes(self._pids))
+        self._usage = Usage(peak_rss=rss_bytes(self._pids), peak_pss=pss_bytes(self._pids))
         self._cpu_start = cpu_seconds(self._pids)
         self._stop.clear()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -96,4 +117,5 @@ class UsageMeter:
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
             self._usage.peak_rss = max(self._usage.peak_rss, rss_bytes(self._pids))
+            self._usage.peak_pss = max(self._usage.peak_pss, pss_bytes(self._pids))
             self._usage.samples += 1

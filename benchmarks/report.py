@@ -91,7 +91,8 @@ def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) 
         f"### {scenario.title}",
         "",
         f"Added latency = stream total - the floor's total at concurrency 1 "
-        f"({_ms(baseline)} ms). Cells: p99 added ms / errors / peak RSS MiB.",
+        f"({_ms(baseline)} ms). Cells: p99 added ms / errors / peak RSS MiB (peak PSS MiB: "
+        "the workers' shared pages counted once).",
         "",
         "| server | held (p99 added < 250 ms, 0 errors) | "
         + " | ".join(f"{level} streams" for level in levels)
@@ -107,7 +108,8 @@ def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) 
                 cells.append("")
                 continue
             added = [total - baseline for total in r.total]
-            cells.append(f"{_ms(percentile(added, 99))} / {r.errors} / {r.peak_rss / MIB:.0f}")
+            memory = f"{r.peak_rss / MIB:.0f} ({r.peak_pss / MIB:.0f})"
+            cells.append(f"{_ms(percentile(added, 99))} / {r.errors} / {memory}")
         lines.append(f"| {server} | {held(mine, baseline)} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 

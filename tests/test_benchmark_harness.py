@@ -101,6 +101,7 @@ def test_meter_and_tables_report_what_they_measured() -> None:
     time.sleep(0.05)
     usage = meter.stop()
     assert usage.peak_rss > 0
+    assert 0 < usage.peak_pss <= usage.peak_rss  # a shared page counts in part, never more
     assert usage.samples >= 1
     result = Result(
         server="copilot-runtime", scenario="chat-20", concurrency=1, requests=2, errors=0,

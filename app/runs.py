@@ -14,6 +14,8 @@ class ActiveRun:
     run_id: str
     agent_id: str
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    released: bool = False
+    """Its thread was freed; freeing it again could free a newer run's claim."""
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeGuard
 
 import anyio
@@ -95,6 +96,11 @@ class StartedRun:
 
 
 async def _release(server: Server, active: ActiveRun) -> None:
+    # Called when the events end and again when the response closes: only the first frees the
+    # thread, since by the second a new run may hold it.
+    if active.released:
+        return
+    active.released = True
     server.registry.unregister(active)
     await server.coordinator.release(active.thread_id)
 
@@ -132,7 +138,11 @@ async def start_run(
         await _release(server, active)
         raise
     stream = stream_run(
-        feed, active, keepalive_seconds=server.settings.keepalive_seconds, new_id=server.new_id()
+        feed,
+        active,
+        keepalive_seconds=server.settings.keepalive_seconds,
+        new_id=server.new_id(),
+        on_end=partial(_release, server, active),
     )
     return StartedRun(active=active, batches=stream, server=server, feed=feed)
 

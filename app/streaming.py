@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -93,14 +93,20 @@ class EventFeed:
 
 
 async def stream_run(
-    feed: EventFeed, run: ActiveRun, *, keepalive_seconds: float, new_id: str
+    feed: EventFeed,
+    run: ActiveRun,
+    *,
+    keepalive_seconds: float,
+    new_id: str,
+    on_end: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Batch]:
     """Pass the run's events through, ending early and cleanly on a stop.
 
     The agent runs in a task of its own (the feed's producer) so a stop can cancel it wherever
     it is (model call, tool). Cancelling this iterator (the client went away) cancels that task
     too: no orphaned model calls. `KEEPALIVE` (None) is sent after `keepalive_seconds` without
-    an event.
+    an event. `on_end` runs once the agent has stopped, before this iterator ends: the
+    response's last bytes follow it, so whatever it frees is free when the client sees the end.
 
     Each batch holds every event that was waiting when the previous one was taken, so a
     protocol can write it with one `send`: one socket write per event was ~12% of the server's
@@ -132,6 +138,8 @@ async def stream_run(
         with anyio.CancelScope(shield=True):
             await stop_task(feed.producer)
             await asyncio.gather(*helpers, return_exceptions=True)
+            if on_end is not None:
+                await on_end()
 
 
 def _failure(producer: asyncio.Task[None]) -> RunErrorEvent | None:

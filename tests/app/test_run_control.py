@@ -8,12 +8,14 @@ from collections.abc import MutableMapping
 from typing import Annotated, Any, TypedDict
 
 import httpx
+import pytest
 from langchain_core.messages import AIMessage, AnyMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
 from actions import Action, ActionContext
+from app.errors import ConflictError
 from app.main import create_app
 from app.protocols.agui.inbound import run_input_from_body
 from app.runtime import CopilotRuntime
@@ -88,6 +90,25 @@ async def test_response_that_never_streams_stops_its_run_before_freeing_the_thre
         assert not server.registry.is_running("t1")
         again = await start_run(server, "default", request, context)  # the thread is free
         await again.release()
+
+
+async def test_thread_is_free_when_the_events_end_before_the_response_closes() -> None:
+    # CopilotKit sends the next run the moment one ends (after a frontend action, say); the
+    # response closes after its last byte, too late to free the thread for that run.
+    model = ScriptedChatModel(turns=[answer("one", id="m1"), answer("two", id="m2")])
+    app = create_app(CopilotRuntime(model=model), settings())
+    async with app.router.lifespan_context(app):
+        server = server_of_app(app)
+        context = ActionContext(thread_id="t1")
+        first = await start_run(server, "default", run_input_from_body(body()), context)
+        kinds = [event.type for event in [e async for e in first.events] if event is not None]
+        assert kinds[-1] == "RUN_FINISHED"
+        second = await start_run(server, "default", run_input_from_body(body(runId="r2")), context)
+        await first.release()  # the first response closes late: the second run keeps the thread
+        with pytest.raises(ConflictError):
+            await start_run(server, "default", run_input_from_body(body(runId="r3")), context)
+        await second.release()
+        assert not server.registry.is_running("t1")
 
 
 async def test_stop_closes_a_tool_call_left_open_with_a_stopped_result() -> None:

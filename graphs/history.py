@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -26,8 +27,12 @@ def reconcile(
     - Otherwise the client's history wins from its first stored message on: stored messages
       after that point which the client no longer has (a regenerated answer, an edited
       message and what followed it) are removed; the client's versions replace stored
-      messages of the same id; new ones are appended. Stored messages before that point stay
-      (a client that trimmed the start of its history loses nothing).
+      messages of the same id that they differ from; new ones are appended. Stored messages
+      before that point stay (a client that trimmed the start of its history loses nothing).
+
+    A message the client sends back as it is stored stays out of the update: clients re-send
+    the whole conversation every turn, and putting it all in the update made every turn write
+    the whole thread again (issue #7: the cost of a turn grew with the thread's length).
     """
     position = {message.id: index for index, message in enumerate(stored) if message.id}
     anchor = next((position[m.id] for m in client if m.id in position), None)
@@ -39,7 +44,28 @@ def reconcile(
         for message in stored[anchor:]
         if message.id and message.id not in keep
     ]
-    return [*removed, *client]
+    changed = [
+        message
+        for message in client
+        if message.id not in position or not _unchanged(stored[position[message.id]], message)
+    ]
+    return [*removed, *changed]
+
+
+def _unchanged(stored: BaseMessage, sent: BaseMessage) -> bool:
+    """Whether the client's copy says what the stored message says (metadata aside: clients
+    never see the provider's, and the stored copy keeps it)."""
+    if type(stored) is not type(sent) or (stored.content, stored.name) != (sent.content, sent.name):
+        return False
+    if isinstance(stored, AIMessage) and isinstance(sent, AIMessage):
+        return _calls(stored) == _calls(sent)
+    if isinstance(stored, ToolMessage) and isinstance(sent, ToolMessage):
+        return (stored.tool_call_id, stored.status) == (sent.tool_call_id, sent.status)
+    return True
+
+
+def _calls(message: AIMessage) -> list[tuple[str | None, str, dict[str, Any]]]:
+    return [(call["id"], call["name"], call["args"]) for call in message.tool_calls]
 
 
 def split_instructions(

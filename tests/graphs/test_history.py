@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from ag_ui.core import AssistantMessage, FunctionCall, SystemMessage, ToolCall, UserMessage
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, ToolMessage
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import ToolCall as ToolCallDict
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs import Agent
@@ -22,6 +25,7 @@ def ai(id: str) -> AIMessage:
 
 
 STORED: list[BaseMessage] = [human("u1"), ai("a1"), human("u2"), ai("a2")]
+CALL: ToolCallDict = {"id": "c1", "name": "lookup", "args": {"q": "x"}}
 
 
 def ids(update: list[object]) -> list[str]:
@@ -34,16 +38,30 @@ def ids(update: list[object]) -> list[str]:
 @pytest.mark.parametrize(
     ("client", "expected"),
     [
-        (
-            [human("u1"), ai("a1"), human("u2"), ai("a2"), human("u3")],
-            ["u1", "a1", "u2", "a2", "u3"],
-        ),
+        # What the client re-sends as stored is not in the update (the thread is not rewritten).
+        ([human("u1"), ai("a1"), human("u2"), ai("a2"), human("u3")], ["u3"]),
         ([human("u3")], ["u3"]),  # only the new message: appended, nothing lost
-        ([human("u1"), ai("a1"), human("u2")], ["-a2", "u1", "a1", "u2"]),  # regenerate
-        ([human("u1"), ai("a1"), human("u2b")], ["-u2", "-a2", "u1", "a1", "u2b"]),  # edit
-        ([human("u2"), ai("a2"), human("u3")], ["u2", "a2", "u3"]),  # trimmed start: u1, a1 kept
+        ([human("u1"), ai("a1"), human("u2")], ["-a2"]),  # regenerate
+        ([human("u1"), ai("a1"), human("u2b")], ["-u2", "-a2", "u2b"]),  # edit
+        ([human("u2"), ai("a2"), human("u3")], ["u3"]),  # trimmed start: u1, a1 kept
+        (  # an answer changed under its own id: the client's copy replaces the stored one
+            [human("u1"), AIMessage(content="a1, shortened", id="a1"), human("u2"), ai("a2")],
+            ["a1"],
+        ),
+        (  # a tool call the client knows differently
+            [human("u1"), AIMessage(content="a1", id="a1", tool_calls=[CALL]), human("u2")],
+            ["-a2", "a1"],
+        ),
     ],
-    ids=["continue", "only-new", "regenerate", "edit", "trimmed-start"],
+    ids=[
+        "continue",
+        "only-new",
+        "regenerate",
+        "edit",
+        "trimmed-start",
+        "changed-text",
+        "changed-calls",
+    ],
 )
 def test_reconcile_lets_client_win_without_losing_or_duplicating(
     client: list[BaseMessage], expected: list[str]
@@ -83,6 +101,26 @@ async def test_thread_drops_the_old_answer_when_client_regenerates_it() -> None:
     await collect(agent, run_input(messages=[UserMessage(id="u1", content="hi")], run_id="r2"))
     assert await stored_ids(agent) == ["u1", "a2"]
     assert [m.id for m in model.seen[1][1:]] == ["u1"]  # the model never saw the first try
+
+
+async def test_thread_keeps_what_only_the_server_knows_when_client_resends_an_answer() -> None:
+    usage: UsageMetadata = {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4}
+    one = AIMessage(content="one", id="a1", usage_metadata=usage)
+    model = ScriptedChatModel(turns=[one, answer("two", id="a2")])
+    agent = Agent(model=model, checkpointer=InMemorySaver())
+    await collect(agent, run_input("first"))
+    config: RunnableConfig = {"configurable": {"thread_id": "t1"}}
+    first = (await agent.graph.aget_state(config)).values["messages"][-1]
+    assert first.usage_metadata == usage  # the provider's token counts, never streamed
+    history = [
+        UserMessage(id="u1", content="first"),
+        AssistantMessage(id="a1", content="one"),
+        UserMessage(id="u2", content="second"),
+    ]
+    await collect(agent, run_input(messages=history, run_id="r2"))
+    messages = (await agent.graph.aget_state(config)).values["messages"]
+    assert [m.id for m in messages] == ["u1", "a1", "u2", "a2"]
+    assert messages[1].usage_metadata == usage
 
 
 async def test_thread_keeps_history_when_client_sends_only_the_new_message() -> None:

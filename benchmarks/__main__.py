@@ -80,8 +80,10 @@ def _run_scenario(
         for server in servers
         if _wanted(server, scenario)
     ]
-    if with_floor:
+    if with_floor and scenario.measure != "conversation":
         targets.append((FLOOR, fake.pid, floor_url, scenario.floor_body(), True))
+    stores = {s.name: Path(s.env["COPILOT_THREADS_PATH"]) for s in servers
+              if "COPILOT_THREADS_PATH" in s.env}  # fmt: skip
     for name, pid, url, body, is_floor in targets:
         for level in scenario.concurrency:
             requests = scenario.requests or level * scenario.streams_per_client
@@ -89,15 +91,28 @@ def _run_scenario(
                 # The floor makes the answer call only: the default reply, nothing scripted.
                 _script_fake(fake, scenario.script * (requests + min(scenario.warmup, level)))
             _log(f"{scenario.name}: {name} x{requests} at concurrency {level}")
+            store = stores.get(name)
+            stored = _size(store)
             result = measure(
                 server=name, pid=pid, scenario=scenario.name, url=url, body=dict(body),
                 kind="openai-chat" if is_floor else "agui", requests=requests,
                 concurrency=level, warmup=min(scenario.warmup, level), ramp=scenario.ramp,
+                turns=1 if is_floor else scenario.turns,
             )  # fmt: skip
+            if store is not None:
+                result = dataclasses.replace(result, stored_bytes=_size(store) - stored)
             results.append(result)
             if result.errors:
                 _log(f"  {result.errors} errors, first: {result.first_error[:300]}")
     return results, baseline
+
+
+def _size(store: Path | None) -> int:
+    """Bytes of a SQLite thread store: the file and its write-ahead log."""
+    if store is None:
+        return 0
+    files = (store, store.with_name(store.name + "-wal"))
+    return sum(path.stat().st_size for path in files if path.exists())
 
 
 def _script_fake(fake: Server, replies: tuple[dict[str, object], ...]) -> None:

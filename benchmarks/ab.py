@@ -56,6 +56,7 @@ def _round(
                 concurrency=level,
                 warmup=min(scenario.warmup, level),
                 ramp=scenario.ramp,
+                turns=scenario.turns,
             )
         )
     return results

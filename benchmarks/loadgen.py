@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from benchmarks.procstat import run_seconds, tree
+
 Kind = Literal["agui", "openai-chat", "openai-responses"]
 
 # What a text token and a proper end look like in each kind of stream (a substring of the frame).
@@ -55,6 +57,12 @@ class LoadSpec:
     """Seconds over which the concurrent clients start, evenly (0: all at once)."""
     fresh_ids: bool = True
     """Give every request its own threadId and runId (AG-UI), so threads never grow."""
+    turns: int = 1
+    """AG-UI: requests each client makes on one thread before starting another, each re-sending
+    the conversation so far (its questions and the answers it read), as AG-UI clients do."""
+    server_pid: int = 0
+    """When set, each sample holds the CPU the server's processes ran for during the request
+    (meaningful at concurrency 1, where nothing else runs on the server meanwhile)."""
 
 
 @dataclass(slots=True)
@@ -70,6 +78,10 @@ class Sample:
     frames: int = 0
     text_frames: int = 0
     bytes: int = 0
+    turn: int = 0
+    """Its place in its conversation (0: the first request on the thread)."""
+    server_cpu: float = 0.0
+    """Seconds of server CPU during the request (with `LoadSpec.server_pid`)."""
 
 
 @dataclass(slots=True)
@@ -104,8 +116,9 @@ class _State(enum.Enum):
 class _Stream(asyncio.Protocol):
     """One keep-alive connection: parses a response head, chunked (or sized) body, SSE frames."""
 
-    def __init__(self, kind: Kind) -> None:
+    def __init__(self, kind: Kind, *, read_answer: bool = False) -> None:
         self.kind = kind
+        self.read_answer = read_answer
         self.text_markers = TEXT_MARKERS[kind]
         self.transport: asyncio.Transport | None = None
         self.closed = asyncio.get_running_loop().create_future()
@@ -123,6 +136,7 @@ class _Stream(asyncio.Protocol):
         self.raw = b""  # chunked bytes not decoded yet
         self.sse = b""  # decoded body not yet split into frames
         self.last_frame = b""
+        self.answer: dict[str, str] = {}  # with read_answer: the streamed text by message id
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
@@ -225,6 +239,10 @@ class _Stream(asyncio.Protocol):
             sample.text_frames += 1
             if not sample.ttft:
                 sample.ttft = time.perf_counter() - self.started
+            if self.read_answer:
+                event = json.loads(frame[5:])
+                message_id = event.get("messageId", "")
+                self.answer[message_id] = self.answer.get(message_id, "") + event.get("delta", "")
         elif ERROR_MARKER in frame:
             sample.error = frame[:300].decode(errors="replace")
 
@@ -267,32 +285,88 @@ def _body_for(spec: LoadSpec, index: int) -> dict[str, Any]:
     return {**spec.body, "threadId": f"bench-{run}-{index}", "runId": f"run-{run}-{index}"}
 
 
+@dataclass(slots=True)
+class _Conversation:
+    """One client's thread: every request re-sends what was said before, as AG-UI clients do."""
+
+    thread_id: str = field(default_factory=lambda: f"chat-{uuid.uuid4().hex[:12]}")
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    turn: int = 0
+
+    def body(self, spec: LoadSpec) -> dict[str, Any]:
+        """The next turn: the history, then the scenario's question under a new id."""
+        asked = [{**m, "id": f"{m.get('id', 'u')}-{self.turn}"} for m in spec.body["messages"]]
+        self.messages += asked
+        run_id = f"{self.thread_id}-run-{self.turn}"
+        return {**spec.body, "threadId": self.thread_id, "runId": run_id, "messages": self.messages}
+
+    def answered(self, answer: dict[str, str]) -> None:
+        """Keep the answers streamed back, under their ids, for the next turn to re-send."""
+        self.messages += [
+            {"id": message_id, "role": "assistant", "content": text}
+            for message_id, text in answer.items()
+        ]
+        self.turn += 1
+
+
+@dataclass(slots=True)
+class _Connection:
+    """One client's keep-alive connection to the server, opened again after a failure."""
+
+    spec: LoadSpec
+    read_answer: bool
+    stream: _Stream | None = None
+
+    async def exchange(self, body: dict[str, Any]) -> Sample:
+        """POST `body` and read the response to its end (a failure is a sample too)."""
+        parts = urlsplit(self.spec.url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        try:
+            if self.stream is None or self.stream.closed.done():
+                _, self.stream = await asyncio.get_running_loop().create_connection(
+                    lambda: _Stream(self.spec.kind, read_answer=self.read_answer), host, port
+                )
+            request = _request(self.spec, f"{host}:{port}", path, body)
+            await asyncio.wait_for(self.stream.send(request), self.spec.timeout)
+        except (OSError, TimeoutError) as error:
+            self.close()
+            return Sample(error=f"{type(error).__name__}: {error}")
+        sample = self.stream.sample
+        if not sample.ok:
+            self.close()  # never reuse a connection in an unknown state
+        return sample
+
+    def close(self) -> None:
+        """Let the connection go; the next exchange opens a new one."""
+        if self.stream is not None and self.stream.transport is not None:
+            self.stream.transport.close()
+        self.stream = None
+
+
 async def _client(spec: LoadSpec, counter: list[int], report: LoadReport, delay: float) -> None:
     if delay:
         await asyncio.sleep(delay)
-    parts = urlsplit(spec.url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    loop = asyncio.get_running_loop()
-    stream: _Stream | None = None
+    talking = spec.turns > 1 and spec.kind == "agui"
+    connection = _Connection(spec, read_answer=talking)
+    chat = _Conversation()
+    server = tree(spec.server_pid) if spec.server_pid else []
     while counter[0] < spec.requests:
         index = counter[0]
         counter[0] += 1
-        try:
-            if stream is None or stream.closed.done():
-                _, stream = await loop.create_connection(lambda: _Stream(spec.kind), host, port)
-            request = _request(spec, f"{host}:{port}", path, _body_for(spec, index))
-            await asyncio.wait_for(stream.send(request), spec.timeout)
-            report.samples.append(stream.sample)
-            if not stream.sample.ok and stream.transport is not None:
-                stream.transport.close()  # never reuse a connection in an unknown state
-        except (OSError, TimeoutError) as error:
-            report.samples.append(Sample(error=f"{type(error).__name__}: {error}"))
-            if stream is not None and stream.transport is not None:
-                stream.transport.close()
-            stream = None
-    if stream is not None and stream.transport is not None:
-        stream.transport.close()
+        if chat.turn >= spec.turns:
+            chat = _Conversation()
+        turn = chat.turn if talking else 0
+        body = chat.body(spec) if talking else _body_for(spec, index)
+        cpu_before = run_seconds(server)
+        sample = await connection.exchange(body)
+        sample.turn, sample.server_cpu = turn, run_seconds(server) - cpu_before
+        report.samples.append(sample)
+        if talking and sample.ok and connection.stream is not None:
+            chat.answered(connection.stream.answer)
+        elif talking:
+            chat = _Conversation()  # a failed turn leaves the thread in an unknown state
+    connection.close()
 
 
 async def run_load(spec: LoadSpec) -> LoadReport:

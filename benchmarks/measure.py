@@ -6,10 +6,10 @@ import json
 import statistics
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from benchmarks.loadgen import Kind, LoadReport, LoadSpec
+from benchmarks.loadgen import Kind, LoadReport, LoadSpec, Sample
 from benchmarks.procstat import UsageMeter
 from benchmarks.servers import ROOT
 
@@ -32,6 +32,10 @@ class Result:
     frames: int
     first_error: str = ""
     peak_pss: int = 0
+    cpu_by_turn: list[float] = field(default_factory=list)
+    """Conversations: the mean server CPU seconds of the requests at each turn (0 = first)."""
+    stored_bytes: int = 0
+    """How much the server's thread store on disk grew (0 where threads live in memory)."""
 
     @property
     def ok(self) -> int:
@@ -99,17 +103,23 @@ def measure(
     concurrency: int,
     warmup: int,
     ramp: float = 0.0,
+    turns: int = 1,
 ) -> Result:
-    """Warm the server up, then load it while its process tree is metered."""
+    """Warm the server up, then load it while its process tree is metered.
+
+    With `turns` > 1 each client holds conversations of that many turns, and every request's
+    server CPU is metered on its own (run it at concurrency 1).
+    """
+    spec = LoadSpec(
+        url=url, body=body, kind=kind, requests=requests, concurrency=concurrency, ramp=ramp
+    )
+    if turns > 1:
+        spec = replace(spec, turns=turns, server_pid=pid)
     if warmup:
-        load(LoadSpec(url=url, body=body, kind=kind, requests=warmup, concurrency=concurrency))
+        load(replace(spec, requests=warmup, ramp=0.0))
     meter = UsageMeter(pid)
     meter.start()
-    report = load(
-        LoadSpec(
-            url=url, body=body, kind=kind, requests=requests, concurrency=concurrency, ramp=ramp
-        )
-    )
+    report = load(spec)
     usage = meter.stop()
     good = [sample for sample in report.samples if sample.ok]
     errors = [sample.error for sample in report.samples if not sample.ok]
@@ -128,4 +138,12 @@ def measure(
         total=[sample.total for sample in good],
         frames=sum(sample.frames for sample in report.samples),
         first_error=errors[0] if errors else "",
+        cpu_by_turn=_by_turn(good) if turns > 1 else [],
     )
+
+
+def _by_turn(samples: list[Sample]) -> list[float]:
+    turns: dict[int, list[float]] = {}
+    for sample in samples:
+        turns.setdefault(sample.turn, []).append(sample.server_cpu)
+    return [statistics.fmean(turns[turn]) for turn in sorted(turns)]

@@ -114,6 +114,42 @@ def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) 
     return [*lines, ""]
 
 
+def _slope(values: Sequence[float]) -> float:
+    """Least-squares growth of `values` per step (0 for fewer than two)."""
+    n = len(values)
+    if n < 2:
+        return 0.0
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    spread = sum((x - mean_x) ** 2 for x in range(n))
+    return sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread
+
+
+def conversation_table(scenario: Scenario, results: Sequence[Result]) -> list[str]:
+    """Server CPU per turn as one thread grows, and what the thread takes on disk."""
+    rows = [r for r in results if r.scenario == scenario.name]
+    node = _node(rows, scenario.name)
+    node_last = median(node.cpu_by_turn[-10:]) if node else None
+    lines = [
+        f"### {scenario.title}",
+        "",
+        "Server CPU of each request on its own (schedstat), medians over ten turns. Stored = "
+        "growth of the SQLite file and its WAL per turn (peers keep threads in memory: see RSS).",
+        "",
+        "| server | CPU ms, turns 1-10 | CPU ms, last 10 turns | last 10 vs Node "
+        "| growth µs/turn | stored KiB/turn | peak RSS MiB | errors |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        last = median(r.cpu_by_turn[-10:])
+        stored = f"{r.stored_bytes / 1024 / max(r.requests, 1):.1f}" if r.stored_bytes else ""
+        lines.append(
+            f"| {r.server} | {1000 * median(r.cpu_by_turn[:10]):.1f} | {1000 * last:.1f} "
+            f"| {_ratio(last, node_last)} | {1e6 * _slope(r.cpu_by_turn):.0f} | {stored} "
+            f"| {r.peak_rss / MIB:.0f} | {r.errors}/{r.requests} |"
+        )
+    return [*lines, ""]
+
+
 def render(
     scenarios: Sequence[Scenario], results: Sequence[Result], baselines: dict[str, float]
 ) -> str:
@@ -126,6 +162,8 @@ def render(
             lines += cost_table(scenario, results)
         elif scenario.measure == "throughput":
             lines += throughput_table(scenario, results)
+        elif scenario.measure == "conversation":
+            lines += conversation_table(scenario, results)
         else:
             lines += paced_table(scenario, results, baselines.get(scenario.name, 0.0))
     return "\n".join(lines)

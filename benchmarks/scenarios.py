@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from benchmarks.servers import MODEL
 
-Measure = Literal["cost", "throughput", "paced"]
+Measure = Literal["cost", "throughput", "paced", "conversation"]
 
 CHAT_QUESTION = "Tell me a long story."
 ACTION_QUESTION = "What is the name of user 42? Use fetchNameForUserId."
@@ -40,6 +40,8 @@ class Scenario:
     """Seconds over which the clients start (paced: one stream's length, so starts spread)."""
     script: tuple[dict[str, Any], ...] = ()
     """The fake model's replies for each run, in order (scripted before each server's turn)."""
+    turns: int = 1
+    """Conversation: the requests on one thread, each re-sending the history so far."""
 
     def agui_body(self) -> dict[str, Any]:
         """The AG-UI RunAgentInput every server gets (ids are made fresh per request)."""
@@ -65,6 +67,7 @@ class Scenario:
 def scenarios(*, quick: bool) -> list[Scenario]:
     """The suite; `quick` runs fewer requests and paced levels (under three minutes in all)."""
     n = 15 if quick else 100
+    turns = 40 if quick else 200
     return [
         Scenario(name="chat-20", title="20-token chat, concurrency 1", tokens=20, delay_ms=0,
                  requests=n),
@@ -82,4 +85,7 @@ def scenarios(*, quick: bool) -> list[Scenario]:
                  warmup=2),
         Scenario(name="long", title="One 2000-token stream (cost per event)", tokens=2000,
                  delay_ms=0, requests=3 if quick else 10, warmup=1),
+        Scenario(name="conversation", title=f"One {turns}-turn conversation (the history "
+                 "re-sent every turn, 20-token answers, concurrency 1)", tokens=20, delay_ms=0,
+                 measure="conversation", requests=turns, turns=turns, warmup=5),
     ]  # fmt: skip

@@ -68,6 +68,39 @@ async def test_load_generator_reads_every_stream_when_driving_the_server(
     assert len({r.body["messages"][0]["content"] for r in fake_openai.model_requests()}) == 1
 
 
+async def test_load_generator_holds_conversations_that_resend_what_was_said(
+    served: str, fake_openai: FakeOpenAIServer
+) -> None:
+    conversation = next(s for s in scenarios(quick=True) if s.measure == "conversation")
+    spec = LoadSpec(
+        url=served, body=conversation.agui_body(), requests=6, turns=3, server_pid=os.getpid()
+    )
+    report = await run_load(spec)
+    assert [(s.ok, s.turn) for s in report.samples] == [(True, t) for t in (0, 1, 2, 0, 1, 2)]
+    assert all(s.server_cpu > 0 for s in report.samples)  # the server runs in this process
+    prompts = [
+        [m for m in r.body["messages"] if m["role"] != "system"]
+        for r in fake_openai.model_requests()
+    ]
+    assert [len(prompt) for prompt in prompts] == [1, 3, 5, 1, 3, 5]
+    answer = prompts[1][1]
+    assert answer["role"] == "assistant"
+    assert answer["content"] == "".join(Text(tokens=12).words())  # the text streamed back
+
+
+def test_conversation_table_shows_how_a_turn_grows_with_the_thread() -> None:
+    result = Result(
+        server="copilot-runtime", scenario="conversation", concurrency=1, requests=20, errors=0,
+        wall=1.0, cpu_seconds=0.2, peak_rss=100 * 1024 * 1024, ttfb=[], ttft=[], total=[],
+        frames=0, cpu_by_turn=[0.005 + 0.0001 * turn for turn in range(20)],
+        stored_bytes=20 * 2048,
+    )  # fmt: skip
+    table = render(scenarios(quick=True), [result], {})
+    row = next(line for line in table.splitlines() if line.startswith("| copilot-runtime"))
+    # turns 1-10: 5.0-5.9 ms, median 5.45; last ten 6.0-6.9; 100 µs more per turn; 2 KiB a turn
+    assert row == "| copilot-runtime | 5.5 | 6.5 |  | 100 | 2.0 | 100 | 0/20 |"
+
+
 async def test_load_generator_reads_the_floor_when_calling_the_model(
     fake_openai: FakeOpenAIServer,
 ) -> None:

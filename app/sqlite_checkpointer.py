@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
+    copy_checkpoint,
     get_checkpoint_id,
     get_checkpoint_metadata,
 )
@@ -52,8 +54,42 @@ GET_LATEST = (
 Row = tuple[Any, ...]
 
 
+class _Reread:
+    """The latest checkpoint of a few threads as read, for the one read that follows it.
+
+    A run reads its thread's latest checkpoint twice within a millisecond: the agent, to
+    reconcile the client's history with it, then LangGraph, to start from it. Reading means
+    building every message of the thread again, the largest cost of a turn that grows with the
+    thread (issue #7). The second read gets the first one's result if the stored bytes are
+    the same, as its own copy of what LangGraph changes in place (the version maps); messages
+    are shared, and nothing changes them in place (reducers build new lists).
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[str, str], tuple[str, bytes, Checkpoint]] = OrderedDict()
+
+    def take(self, key: tuple[str, str], checkpoint_id: str, blob: bytes) -> Checkpoint | None:
+        """The checkpoint read last for `key`, once, if it is still this one."""
+        kept = self._kept.pop(key, None)
+        if kept is None or kept[0] != checkpoint_id or kept[1] != blob:
+            return None
+        return kept[2]
+
+    def keep(self, key: tuple[str, str], checkpoint_id: str, blob: bytes, read: Checkpoint) -> None:
+        """Remember a checkpoint just read (a copy: its reader may change the original)."""
+        self._kept[key] = (checkpoint_id, blob, copy_checkpoint(read))
+        if len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+
+
 class SqliteCheckpointer(AsyncSqliteSaver):
     """AsyncSqliteSaver whose `aget_tuple`, `aput` and `aput_writes` take one trip each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """See AsyncSqliteSaver."""
+        super().__init__(*args, **kwargs)
+        self._reread = _Reread()
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """See AsyncSqliteSaver.aget_tuple: the checkpoint and its pending writes."""
@@ -72,8 +108,11 @@ class SqliteCheckpointer(AsyncSqliteSaver):
             )
         if found is None:
             return None
-        (row_thread_id, row_id, parent_id, type_, checkpoint, metadata), writes = found
-        if not checkpoint_id:  # the latest: the config names the checkpoint found
+        (row_thread_id, row_id, parent_id, type_, blob, metadata), writes = found
+        if checkpoint_id:
+            checkpoint: Checkpoint = self.serde.loads_typed((type_, blob))
+        else:  # the latest: the config names the checkpoint found
+            checkpoint = self._read_latest((row_thread_id, checkpoint_ns), row_id, type_, blob)
             config = {
                 "configurable": {
                     "thread_id": row_thread_id,
@@ -84,11 +123,20 @@ class SqliteCheckpointer(AsyncSqliteSaver):
         parent = {"thread_id": row_thread_id, "checkpoint_ns": checkpoint_ns}
         return CheckpointTuple(
             config,
-            self.serde.loads_typed((type_, checkpoint)),
+            checkpoint,
             cast(CheckpointMetadata, json.loads(metadata) if metadata is not None else {}),
             {"configurable": {**parent, "checkpoint_id": parent_id}} if parent_id else None,
             load_pending_writes(writes, self.serde),
         )
+
+    def _read_latest(
+        self, key: tuple[str, str], checkpoint_id: str, type_: str, blob: bytes
+    ) -> Checkpoint:
+        checkpoint = self._reread.take(key, checkpoint_id, blob)
+        if checkpoint is None:
+            checkpoint = self.serde.loads_typed((type_, blob))
+            self._reread.keep(key, checkpoint_id, blob, checkpoint)
+        return checkpoint
 
     async def aput(
         self,

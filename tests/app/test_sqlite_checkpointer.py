@@ -133,3 +133,41 @@ async def test_checkpointer_falls_back_to_upstream_calls_without_aiosqlite_inter
             results.append(await writes_and_reads(saver))
     assert results[0] == results[1]
     assert rows(tmp_path / "upstream.sqlite") == rows(tmp_path / "ours.sqlite")
+
+
+async def test_checkpointer_builds_the_latest_checkpoint_once_for_the_read_that_follows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run reads its thread twice (to reconcile, then LangGraph to start): one build of
+    # every message is enough, as long as the stored bytes are the same.
+    path = str(tmp_path / "c.sqlite")
+    async with SqliteCheckpointer.from_conn_string(path) as saver:
+        built: list[tuple[str, bytes]] = []
+        loads = saver.serde.loads_typed
+
+        def counted(data: tuple[str, bytes]) -> Any:
+            built.append(data)
+            return loads(data)
+
+        monkeypatch.setattr(saver.serde, "loads_typed", counted)
+        hello = [HumanMessage(content="hi", id="u1")]
+        await saver.aput(config("t1"), checkpoint("01", hello), {}, {})
+        first = await saver.aget_tuple(config("t1"))
+        assert first is not None
+        first.checkpoint["channel_versions"]["messages"] = "changed by its reader"
+        second = await saver.aget_tuple(config("t1"))
+        assert len(built) == 1
+        assert second is not None
+        assert second.checkpoint["channel_values"] == {"messages": hello}
+        assert second.checkpoint["channel_versions"] == {}  # the reader's change stayed its own
+        assert await saver.aget_tuple(config("t1")) == second
+        assert len(built) == 2  # once: a third read builds again
+        async with AsyncSqliteSaver.from_conn_string(path) as other_worker:
+            answer = [*hello, AIMessage(content="hello", id="a1")]
+            await other_worker.aput(config("t1"), checkpoint("01", answer), {}, {})  # same id
+        third = await saver.aget_tuple(config("t1"))
+        fourth = await saver.aget_tuple(config("t1"))
+        assert third is not None
+        assert fourth is not None
+        assert third.checkpoint["channel_values"] == {"messages": answer}  # not the kept one
+        assert fourth.checkpoint["channel_values"] == {"messages": answer}

@@ -12,9 +12,11 @@ load generator (its own process). Every process started here is stopped at the e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import platform
+import sqlite3
 import sys
 import tempfile
 import time
@@ -80,7 +82,7 @@ def _run_scenario(
         for server in servers
         if _wanted(server, scenario)
     ]
-    if with_floor and scenario.measure != "conversation":
+    if with_floor and scenario.measure not in ("conversation", "threads"):
         targets.append((FLOOR, fake.pid, floor_url, scenario.floor_body(), True))
     stores = {s.name: Path(s.env["COPILOT_THREADS_PATH"]) for s in servers
               if "COPILOT_THREADS_PATH" in s.env}  # fmt: skip
@@ -108,11 +110,19 @@ def _run_scenario(
 
 
 def _size(store: Path | None) -> int:
-    """Bytes of a SQLite thread store: the file and its write-ahead log."""
-    if store is None:
+    """Bytes in use in a SQLite thread store, as a reader sees it (pages still in the WAL too).
+
+    File sizes say little: the WAL keeps its largest size, and the main file grows only when
+    the WAL is copied back into it.
+    """
+    if store is None or not store.exists():
         return 0
-    files = (store, store.with_name(store.name + "-wal"))
-    return sum(path.stat().st_size for path in files if path.exists())
+    with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as connection:
+        pages, free, size = (
+            connection.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "freelist_count", "page_size")
+        )
+    return int((pages - free) * size)
 
 
 def _script_fake(fake: Server, replies: tuple[dict[str, object], ...]) -> None:

@@ -36,6 +36,8 @@ class Result:
     """Conversations: the mean server CPU seconds of the requests at each turn (0 = first)."""
     stored_bytes: int = 0
     """How much the server's thread store on disk grew (0 where threads live in memory)."""
+    rss_growth: int = 0
+    """The server's resident memory after the load minus before it."""
 
     @property
     def ok(self) -> int:
@@ -133,6 +135,7 @@ def measure(
         cpu_seconds=usage.cpu_seconds,
         peak_rss=usage.peak_rss,
         peak_pss=usage.peak_pss,
+        rss_growth=usage.rss_growth,
         ttfb=[sample.ttfb for sample in good],
         ttft=[sample.ttft for sample in good],
         total=[sample.total for sample in good],

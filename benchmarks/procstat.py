@@ -103,6 +103,8 @@ class Usage:
     peak_rss: int = 0
     peak_pss: int = 0
     samples: int = 0
+    rss_growth: int = 0
+    """Resident memory at `stop()` minus at `start()`: what the load left behind."""
 
 
 @dataclass(slots=True)
@@ -113,6 +115,7 @@ class UsageMeter:
     interval: float = 0.05
     _pids: list[int] = field(default_factory=list)
     _cpu_start: float = 0.0
+    _rss_start: int = 0
     _usage: Usage = field(default_factory=Usage)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -120,7 +123,8 @@ class UsageMeter:
     def start(self) -> None:
         """Take the starting CPU time and begin sampling memory."""
         self._pids = tree(self.pid)
-        self._usage = Usage(peak_rss=rss_bytes(self._pids), peak_pss=pss_bytes(self._pids))
+        self._rss_start = rss_bytes(self._pids)
+        self._usage = Usage(peak_rss=self._rss_start, peak_pss=pss_bytes(self._pids))
         self._cpu_start = cpu_seconds(self._pids)
         self._stop.clear()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -132,6 +136,7 @@ class UsageMeter:
         if self._thread is not None:
             self._thread.join()
         self._usage.cpu_seconds = cpu_seconds(self._pids) - self._cpu_start
+        self._usage.rss_growth = rss_bytes(self._pids) - self._rss_start
         return self._usage
 
     def _sample(self) -> None:

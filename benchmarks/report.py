@@ -133,7 +133,8 @@ def conversation_table(scenario: Scenario, results: Sequence[Result]) -> list[st
         f"### {scenario.title}",
         "",
         "Server CPU of each request on its own (schedstat), medians over ten turns. Stored = "
-        "growth of the SQLite file and its WAL per turn (peers keep threads in memory: see RSS).",
+        "growth of the SQLite thread store (pages in use) per turn; the peers keep threads in "
+        "memory.",
         "",
         "| server | CPU ms, turns 1-10 | CPU ms, last 10 turns | last 10 vs Node "
         "| growth µs/turn | stored KiB/turn | peak RSS MiB | errors |",
@@ -145,6 +146,29 @@ def conversation_table(scenario: Scenario, results: Sequence[Result]) -> list[st
         lines.append(
             f"| {r.server} | {1000 * median(r.cpu_by_turn[:10]):.1f} | {1000 * last:.1f} "
             f"| {_ratio(last, node_last)} | {1e6 * _slope(r.cpu_by_turn):.0f} | {stored} "
+            f"| {r.peak_rss / MIB:.0f} | {r.errors}/{r.requests} |"
+        )
+    return [*lines, ""]
+
+
+def threads_table(scenario: Scenario, results: Sequence[Result]) -> list[str]:
+    """What each new thread leaves behind: in memory, and in the thread store on disk."""
+    rows = [r for r in results if r.scenario == scenario.name]
+    lines = [
+        f"### {scenario.title}",
+        "",
+        "Every request starts a thread of its own and leaves it idle. Memory = the server's RSS "
+        "after the load minus before it (indicative: a heap grown by earlier loads takes new "
+        "threads in without growing); stored = growth of the SQLite thread store (pages in use).",
+        "",
+        "| server | RSS KiB/thread | stored KiB/thread | CPU ms/run | peak RSS MiB | errors |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        per = max(r.requests, 1) * 1024
+        stored = f"{r.stored_bytes / per:.1f}" if r.stored_bytes else ""
+        lines.append(
+            f"| {r.server} | {r.rss_growth / per:.1f} | {stored} | {r.cpu_ms_per_run:.1f} "
             f"| {r.peak_rss / MIB:.0f} | {r.errors}/{r.requests} |"
         )
     return [*lines, ""]
@@ -164,6 +188,8 @@ def render(
             lines += throughput_table(scenario, results)
         elif scenario.measure == "conversation":
             lines += conversation_table(scenario, results)
+        elif scenario.measure == "threads":
+            lines += threads_table(scenario, results)
         else:
             lines += paced_table(scenario, results, baselines.get(scenario.name, 0.0))
     return "\n".join(lines)

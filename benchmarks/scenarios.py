@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from benchmarks.servers import MODEL
 
-Measure = Literal["cost", "throughput", "paced", "conversation"]
+Measure = Literal["cost", "throughput", "paced", "conversation", "threads"]
 
 CHAT_QUESTION = "Tell me a long story."
 ACTION_QUESTION = "What is the name of user 42? Use fetchNameForUserId."
@@ -68,6 +68,7 @@ def scenarios(*, quick: bool) -> list[Scenario]:
     """The suite; `quick` runs fewer requests and paced levels (under three minutes in all)."""
     n = 15 if quick else 100
     turns = 40 if quick else 200
+    threads = 300 if quick else 2000
     return [
         Scenario(name="chat-20", title="20-token chat, concurrency 1", tokens=20, delay_ms=0,
                  requests=n),
@@ -85,6 +86,9 @@ def scenarios(*, quick: bool) -> list[Scenario]:
                  warmup=2),
         Scenario(name="long", title="One 2000-token stream (cost per event)", tokens=2000,
                  delay_ms=0, requests=3 if quick else 10, warmup=1),
+        Scenario(name="threads", title=f"{threads} threads of one 20-token turn each (what an "
+                 "idle thread costs)", tokens=20, delay_ms=0, measure="threads", requests=threads,
+                 concurrency=(8,), warmup=50),
         Scenario(name="conversation", title=f"One {turns}-turn conversation (the history "
                  "re-sent every turn, 20-token answers, concurrency 1)", tokens=20, delay_ms=0,
                  measure="conversation", requests=turns, turns=turns, warmup=5),

@@ -101,6 +101,17 @@ def test_conversation_table_shows_how_a_turn_grows_with_the_thread() -> None:
     assert row == "| copilot-runtime | 5.5 | 6.5 |  | 100 | 2.0 | 100 | 0/20 |"
 
 
+def test_threads_table_shows_what_each_idle_thread_leaves_behind() -> None:
+    result = Result(
+        server="node-copilotkit-runtime", scenario="threads", concurrency=8, requests=100,
+        errors=0, wall=1.0, cpu_seconds=0.9, peak_rss=200 * 1024 * 1024, ttfb=[], ttft=[],
+        total=[], frames=0, rss_growth=100 * 30 * 1024,
+    )  # fmt: skip
+    table = render(scenarios(quick=True), [result], {})
+    row = next(line for line in table.splitlines() if line.startswith("| node-copilotkit"))
+    assert row == "| node-copilotkit-runtime | 30.0 |  | 9.0 | 200 | 0/100 |"  # nothing on disk
+
+
 async def test_load_generator_reads_the_floor_when_calling_the_model(
     fake_openai: FakeOpenAIServer,
 ) -> None:

@@ -61,8 +61,10 @@ class _Reread:
     reconcile the client's history with it, then LangGraph, to start from it. Reading means
     building every message of the thread again, the largest cost of a turn that grows with the
     thread (issue #7). The second read gets the first one's result if the stored bytes are
-    the same, as its own copy of what LangGraph changes in place (the version maps); messages
-    are shared, and nothing changes them in place (reducers build new lists).
+    the same, as its own copy of what LangGraph changes in place (the version maps); the
+    messages are shared (LangGraph's reducers build new lists, the agent only compares them).
+    Entries are used once and only for the latest checkpoint; reads of a named checkpoint
+    (history, time travel) always build their own.
     """
 
     def __init__(self, size: int = 64) -> None:

@@ -114,6 +114,11 @@ def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) 
     return [*lines, ""]
 
 
+def _kib_each(total: int, result: Result) -> str:
+    """`total` bytes shared out over the result's requests, in KiB."""
+    return f"{total / 1024 / max(result.requests, 1):.1f}"
+
+
 def _slope(values: Sequence[float]) -> float:
     """Least-squares growth of `values` per step (0 for fewer than two)."""
     n = len(values)
@@ -142,7 +147,7 @@ def conversation_table(scenario: Scenario, results: Sequence[Result]) -> list[st
     ]
     for r in rows:
         last = median(r.cpu_by_turn[-10:])
-        stored = f"{r.stored_bytes / 1024 / max(r.requests, 1):.1f}" if r.stored_bytes else ""
+        stored = _kib_each(r.stored_bytes, r) if r.stored_bytes else ""
         lines.append(
             f"| {r.server} | {1000 * median(r.cpu_by_turn[:10]):.1f} | {1000 * last:.1f} "
             f"| {_ratio(last, node_last)} | {1e6 * _slope(r.cpu_by_turn):.0f} | {stored} "
@@ -165,10 +170,9 @@ def threads_table(scenario: Scenario, results: Sequence[Result]) -> list[str]:
         "|---|--:|--:|--:|--:|--:|",
     ]
     for r in rows:
-        per = max(r.requests, 1) * 1024
-        stored = f"{r.stored_bytes / per:.1f}" if r.stored_bytes else ""
+        stored = _kib_each(r.stored_bytes, r) if r.stored_bytes else ""
         lines.append(
-            f"| {r.server} | {r.rss_growth / per:.1f} | {stored} | {r.cpu_ms_per_run:.1f} "
+            f"| {r.server} | {_kib_each(r.rss_growth, r)} | {stored} | {r.cpu_ms_per_run:.1f} "
             f"| {r.peak_rss / MIB:.0f} | {r.errors}/{r.requests} |"
         )
     return [*lines, ""]

@@ -17,9 +17,10 @@ from app.settings import MEMORY, Settings
 async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """Open (and set up the schema of) the configured saver for the server's lifetime."""
     if settings.database_url and settings.database_url.startswith(("postgres://", "postgresql")):
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from app.postgres_checkpointer import PostgresCheckpointer
 
-        async with AsyncPostgresSaver.from_conn_string(settings.database_url) as saver:
+        # LangGraph's AsyncPostgresSaver, building a run's two reads of its thread once.
+        async with PostgresCheckpointer.from_conn_string(settings.database_url) as saver:
             await saver.setup()
             yield saver
     elif settings.threads_path == MEMORY:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -29,6 +28,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
+from app.reread import Reread
 from app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip
 
 PUT_CHECKPOINT = (
@@ -54,44 +54,13 @@ GET_LATEST = (
 Row = tuple[Any, ...]
 
 
-class _Reread:
-    """The latest checkpoint of a few threads as read, for the one read that follows it.
-
-    A run reads its thread's latest checkpoint twice within a millisecond: the agent, to
-    reconcile the client's history with it, then LangGraph, to start from it. Reading means
-    building every message of the thread again, the largest cost of a turn that grows with the
-    thread (issue #7). The second read gets the first one's result if the stored bytes are
-    the same, as its own copy of what LangGraph changes in place (the version maps); the
-    messages are shared (LangGraph's reducers build new lists, the agent only compares them).
-    Entries are used once and only for the latest checkpoint; reads of a named checkpoint
-    (history, time travel) always build their own.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._kept: OrderedDict[tuple[str, str], tuple[str, bytes, Checkpoint]] = OrderedDict()
-
-    def take(self, key: tuple[str, str], checkpoint_id: str, blob: bytes) -> Checkpoint | None:
-        """The checkpoint read last for `key`, once, if it is still this one."""
-        kept = self._kept.pop(key, None)
-        if kept is None or kept[0] != checkpoint_id or kept[1] != blob:
-            return None
-        return kept[2]
-
-    def keep(self, key: tuple[str, str], checkpoint_id: str, blob: bytes, read: Checkpoint) -> None:
-        """Remember a checkpoint just read (a copy: its reader may change the original)."""
-        self._kept[key] = (checkpoint_id, blob, copy_checkpoint(read))
-        if len(self._kept) > self._size:
-            self._kept.popitem(last=False)
-
-
 class SqliteCheckpointer(AsyncSqliteSaver):
     """AsyncSqliteSaver whose `aget_tuple`, `aput` and `aput_writes` take one trip each."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """See AsyncSqliteSaver."""
         super().__init__(*args, **kwargs)
-        self._reread = _Reread()
+        self._reread: Reread[Checkpoint] = Reread()
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """See AsyncSqliteSaver.aget_tuple: the checkpoint and its pending writes."""
@@ -132,12 +101,17 @@ class SqliteCheckpointer(AsyncSqliteSaver):
         )
 
     def _read_latest(
-        self, key: tuple[str, str], checkpoint_id: str, type_: str, blob: bytes
+        self, thread: tuple[str, str], checkpoint_id: str, type_: str, blob: bytes
     ) -> Checkpoint:
-        checkpoint = self._reread.take(key, checkpoint_id, blob)
+        # The run's second read of its latest checkpoint takes what the first built (app.reread),
+        # with its own copy of the version maps, which LangGraph changes in place; the messages
+        # are shared (LangGraph's reducers build new lists, the agent only compares them).
+        # Reads of a named checkpoint (history, time travel) always build their own.
+        key = (*thread, checkpoint_id, type_, blob)
+        checkpoint = self._reread.take(key)
         if checkpoint is None:
             checkpoint = self.serde.loads_typed((type_, blob))
-            self._reread.keep(key, checkpoint_id, blob, checkpoint)
+            self._reread.keep(key, copy_checkpoint(checkpoint))
         return checkpoint
 
     async def aput(

@@ -108,12 +108,15 @@ class Agent:
         `run` raises before its first event; cancel the task to stop the run.
         """
         context = context or ActionContext(thread_id=run_input.thread_id)
-        instructions, conversation = split_instructions(langchain_messages(run_input.messages))
+        stored = await self._stored(run_input.thread_id)
+        instructions, conversation = split_instructions(
+            langchain_messages(run_input.messages, known=stored)
+        )
         run_context = await self.run_context(run_input, context, instructions)
         graph_run = GraphRun(
             thread_id=run_input.thread_id,
             run_id=run_input.run_id,
-            graph_input=await self.graph_input(run_input, conversation),
+            graph_input=_input(run_input, stored, conversation),
             context=run_context,
             max_steps=self.max_steps,
             direct_tokens=True,
@@ -124,16 +127,13 @@ class Agent:
         self, run_input: RunAgentInput, conversation: list[AnyMessage]
     ) -> dict[str, Any]:
         """The client's history reconciled with the stored thread, and the client's state."""
-        stored: list[BaseMessage] = []
-        if self.graph.checkpointer is not None:
-            snapshot = await self.graph.aget_state(
-                {"configurable": {"thread_id": run_input.thread_id}}
-            )
-            stored = list(snapshot.values.get("messages", [])) if snapshot.values else []
-        values: dict[str, Any] = {"messages": reconcile(stored, conversation)}
-        if isinstance(run_input.state, dict):
-            values["state"] = run_input.state
-        return values
+        return _input(run_input, await self._stored(run_input.thread_id), conversation)
+
+    async def _stored(self, thread_id: str) -> list[BaseMessage]:
+        if self.graph.checkpointer is None:
+            return []
+        snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
+        return list(snapshot.values.get("messages", [])) if snapshot.values else []
 
     async def run_context(
         self,
@@ -180,3 +180,12 @@ def forced_tool_choice(forwarded_props: JsonValue | Any) -> str | None:
     if isinstance(choice, str) and choice not in ("auto", "none"):
         return choice
     return None
+
+
+def _input(
+    run_input: RunAgentInput, stored: list[BaseMessage], conversation: list[AnyMessage]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"messages": reconcile(stored, conversation)}
+    if isinstance(run_input.state, dict):
+        values["state"] = run_input.state
+    return values

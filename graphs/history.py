@@ -55,6 +55,8 @@ def reconcile(
 def _unchanged(stored: BaseMessage, sent: BaseMessage) -> bool:
     """Whether the client's copy says what the stored message says (metadata aside: clients
     never see the provider's, and the stored copy keeps it)."""
+    if stored is sent:  # taken from the thread as it is (graphs.messages.langchain_messages)
+        return True
     if type(stored) is not type(sent) or (stored.content, stored.name) != (sent.content, sent.name):
         return False
     if isinstance(stored, AIMessage) and isinstance(sent, AIMessage):

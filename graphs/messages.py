@@ -41,10 +41,22 @@ MEDIA_BLOCKS = {"image": "image", "audio": "audio", "video": "video", "document"
 MediaPart = ImagePart | AudioPart | VideoPart | DocumentPart
 
 
-def langchain_messages(messages: Iterable[Message]) -> list[AnyMessage]:
-    """The client's history for the model. Activity and reasoning messages are UI-only: dropped."""
+def langchain_messages(
+    messages: Iterable[Message], known: Sequence[BaseMessage] = ()
+) -> list[AnyMessage]:
+    """The client's history for the model. Activity and reasoning messages are UI-only: dropped.
+
+    A `known` message (the stored thread's) of the same id that says the same is taken as it
+    is instead of being built again: clients re-send the whole conversation every turn, and
+    building hundreds of messages only to find them unchanged grew with the thread (issue #7).
+    """
+    by_id = {message.id: message for message in known if message.id}
     converted: list[AnyMessage] = []
     for message in messages:
+        same = by_id.get(message.id)
+        if same is not None and _says_the_same(same, message):
+            converted.append(same)  # type: ignore[arg-type]  # a stored message is one of AnyMessage
+            continue
         match message:
             case UserMessage():
                 converted.append(
@@ -76,6 +88,33 @@ def langchain_messages(messages: Iterable[Message]) -> list[AnyMessage]:
             case _:
                 continue
     return converted
+
+
+def _says_the_same(stored: BaseMessage, message: Message) -> bool:
+    """Whether converting `message` would give what `stored` holds (checked for plain text
+    only; anything else is converted and compared as usual)."""
+    match message:
+        case UserMessage(content=str(text)):
+            return isinstance(stored, HumanMessage) and (stored.content, stored.name) == (
+                text,
+                message.name,
+            )
+        case AssistantMessage(tool_calls=None | []):
+            return (
+                isinstance(stored, AIMessage)
+                and not stored.tool_calls
+                and not stored.invalid_tool_calls
+                and stored.name is None
+                and stored.content == (message.content or "")
+            )
+        case ToolMessage(content=str(text)):
+            return (
+                isinstance(stored, LcToolMessage)
+                and stored.name is None
+                and (stored.content, stored.tool_call_id, stored.status)
+                == (text, message.tool_call_id, "error" if message.error else "success")
+            )
+    return False
 
 
 def _ai_message(message: AssistantMessage) -> AIMessage:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
-from ag_ui.core import AssistantMessage, FunctionCall, SystemMessage, ToolCall, UserMessage
+from ag_ui.core import AssistantMessage, FunctionCall, Message, SystemMessage, ToolCall, UserMessage
+from ag_ui.core import ToolMessage as AgUiToolMessage
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, ToolMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import ToolCall as ToolCallDict
@@ -12,6 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs import Agent
 from graphs.history import INTERRUPTED_CALL, close_dangling_calls, reconcile
+from graphs.messages import langchain_messages
 from tests.fakes import ScriptedChatModel, answer
 from tests.graphs.conftest import collect, run_input
 
@@ -28,7 +32,7 @@ STORED: list[BaseMessage] = [human("u1"), ai("a1"), human("u2"), ai("a2")]
 CALL: ToolCallDict = {"id": "c1", "name": "lookup", "args": {"q": "x"}}
 
 
-def ids(update: list[object]) -> list[str]:
+def ids(update: Sequence[object]) -> list[str]:
     return [
         f"-{item.id}" if isinstance(item, RemoveMessage) else str(getattr(item, "id", ""))
         for item in update
@@ -166,3 +170,26 @@ async def test_next_run_works_when_thread_has_an_unanswered_tool_call() -> None:
         "ToolMessage",
         "HumanMessage",
     ]
+
+
+def test_resent_messages_that_say_the_same_are_taken_from_the_thread_not_built_again() -> None:
+    call = ToolCall(id="c1", function=FunctionCall(name="lookup", arguments='{"q": "x"}'))
+    stored: list[BaseMessage] = [
+        human("u1"),
+        ai("a1"),
+        AIMessage(content="", id="a2", tool_calls=[CALL]),
+        ToolMessage(content="found", tool_call_id="c1", id="t1"),
+    ]
+    client: list[Message] = [
+        UserMessage(id="u1", content="u1"),
+        AssistantMessage(id="a1", content="a1"),
+        AssistantMessage(id="a2", tool_calls=[call]),
+        AgUiToolMessage(id="t1", content="found", tool_call_id="c1"),
+    ]
+    converted = langchain_messages(client, known=stored)
+    assert [a is b for a, b in zip(converted, stored, strict=True)] == [True, True, False, True]
+    assert reconcile(stored, converted) == []  # tool calls are compared after converting
+    edited = langchain_messages([UserMessage(id="u1", content="u1, edited")], known=stored)
+    assert edited[0] is not stored[0]
+    assert edited[0].content == "u1, edited"
+    assert ids(reconcile(stored, edited)) == ["-a1", "-a2", "-t1", "u1"]

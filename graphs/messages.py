@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ag_ui.core import (
     AssistantMessage,
@@ -55,7 +55,7 @@ def langchain_messages(
     for message in messages:
         same = by_id.get(message.id)
         if same is not None and _says_the_same(same, message):
-            converted.append(same)  # type: ignore[arg-type]  # a stored message is one of AnyMessage
+            converted.append(cast(AnyMessage, same))  # what the thread stores is AnyMessage
             continue
         match message:
             case UserMessage():

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from app.main import create_app
 from app.runtime import CopilotRuntime
@@ -79,3 +80,16 @@ def run_events(response: httpx.Response) -> list[dict[str, Any]]:
     events = sse_events(response.text)
     assert_valid_stream(events)
     return events
+
+
+def count_builds(saver: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bytes]]:
+    """Every value the saver builds from stored bytes from now on (its serializer's loads)."""
+    built: list[tuple[str, bytes]] = []
+    loads = saver.serde.loads_typed
+
+    def counted(data: tuple[str, bytes]) -> Any:
+        built.append(data)
+        return loads(data)
+
+    monkeypatch.setattr(saver.serde, "loads_typed", counted)
+    return built

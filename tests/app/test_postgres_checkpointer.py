@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
@@ -12,6 +11,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import empty_checkpoint
 
 from app.postgres_checkpointer import PostgresCheckpointer
+from tests.app.conftest import count_builds
 
 PG_URL = os.environ.get("COPILOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -27,14 +27,7 @@ async def test_two_reads_of_the_latest_checkpoint_build_its_messages_once(
         checkpoint = {**empty_checkpoint(), "channel_values": {"messages": messages},
                       "channel_versions": {"messages": "1"}}  # fmt: skip
         await saver.aput(config, checkpoint, {"step": 0}, {"messages": "1"})  # type: ignore[arg-type]
-        built: list[tuple[str, bytes]] = []
-        loads = saver.serde.loads_typed
-
-        def counted(data: tuple[str, bytes]) -> Any:
-            built.append(data)
-            return loads(data)
-
-        monkeypatch.setattr(saver.serde, "loads_typed", counted)
+        built = count_builds(saver, monkeypatch)
         try:
             reads = [await saver.aget_tuple(config) for _ in range(3)]
         finally:

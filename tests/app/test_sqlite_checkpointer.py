@@ -14,6 +14,7 @@ from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from app.sqlite_checkpointer import SqliteCheckpointer
+from tests.app.conftest import count_builds
 
 TABLES = {
     "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
@@ -142,14 +143,7 @@ async def test_checkpointer_builds_the_latest_checkpoint_once_for_the_read_that_
     # every message is enough, as long as the stored bytes are the same.
     path = str(tmp_path / "c.sqlite")
     async with SqliteCheckpointer.from_conn_string(path) as saver:
-        built: list[tuple[str, bytes]] = []
-        loads = saver.serde.loads_typed
-
-        def counted(data: tuple[str, bytes]) -> Any:
-            built.append(data)
-            return loads(data)
-
-        monkeypatch.setattr(saver.serde, "loads_typed", counted)
+        built = count_builds(saver, monkeypatch)
         hello = [HumanMessage(content="hi", id="u1")]
         await saver.aput(config("t1"), checkpoint("01", hello), {}, {})
         first = await saver.aget_tuple(config("t1"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AnyMessage, BaseMessage, SystemMessage
+from langchain_core.messages import BaseMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import JsonValue
 
@@ -108,32 +108,35 @@ class Agent:
         `run` raises before its first event; cancel the task to stop the run.
         """
         context = context or ActionContext(thread_id=run_input.thread_id)
-        stored = await self._stored(run_input.thread_id)
-        instructions, conversation = split_instructions(
-            langchain_messages(run_input.messages, known=stored)
-        )
+        instructions, graph_input = await self.inputs(run_input)
         run_context = await self.run_context(run_input, context, instructions)
         graph_run = GraphRun(
             thread_id=run_input.thread_id,
             run_id=run_input.run_id,
-            graph_input=_input(run_input, stored, conversation),
+            graph_input=graph_input,
             context=run_context,
             max_steps=self.max_steps,
             direct_tokens=True,
         )
         return launch_run(self.graph, graph_run, channel)
 
-    async def graph_input(
-        self, run_input: RunAgentInput, conversation: list[AnyMessage]
-    ) -> dict[str, Any]:
-        """The client's history reconciled with the stored thread, and the client's state."""
-        return _input(run_input, await self._stored(run_input.thread_id), conversation)
-
-    async def _stored(self, thread_id: str) -> list[BaseMessage]:
-        if self.graph.checkpointer is None:
-            return []
-        snapshot = await self.graph.aget_state({"configurable": {"thread_id": thread_id}})
-        return list(snapshot.values.get("messages", [])) if snapshot.values else []
+    async def inputs(self, run_input: RunAgentInput) -> tuple[list[SystemMessage], dict[str, Any]]:
+        """The client's instructions, and the graph's input: the client's history reconciled
+        with the stored thread (read first, so re-sent messages it holds are not built again),
+        and the client's state."""
+        stored: list[BaseMessage] = []
+        if self.graph.checkpointer is not None:
+            snapshot = await self.graph.aget_state(
+                {"configurable": {"thread_id": run_input.thread_id}}
+            )
+            stored = list(snapshot.values.get("messages", [])) if snapshot.values else []
+        instructions, conversation = split_instructions(
+            langchain_messages(run_input.messages, known=stored)
+        )
+        values: dict[str, Any] = {"messages": reconcile(stored, conversation)}
+        if isinstance(run_input.state, dict):
+            values["state"] = run_input.state
+        return instructions, values
 
     async def run_context(
         self,
@@ -180,12 +183,3 @@ def forced_tool_choice(forwarded_props: JsonValue | Any) -> str | None:
     if isinstance(choice, str) and choice not in ("auto", "none"):
         return choice
     return None
-
-
-def _input(
-    run_input: RunAgentInput, stored: list[BaseMessage], conversation: list[AnyMessage]
-) -> dict[str, Any]:
-    values: dict[str, Any] = {"messages": reconcile(stored, conversation)}
-    if isinstance(run_input.state, dict):
-        values["state"] = run_input.state
-    return values

@@ -12,7 +12,7 @@ from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
 from actions import Action, ActionContext
-from graphs import Agent, GraphRun, langchain_messages, run_agent
+from graphs import Agent, GraphRun, run_agent
 from graphs.channel import EventChannel
 from tests.fakes import ScriptedChatModel, answer, calls, dumped, seq_ids
 from tests.graphs.conftest import FETCH, SAY_HELLO, run_input
@@ -44,11 +44,12 @@ async def agent_events(turns: list[Any], *, direct_tokens: bool) -> list[dict[st
         actions=[FETCH], model=ScriptedChatModel(turns=copy.deepcopy(turns)), new_id=seq_ids()
     )
     request = run_input("name of user 42?", tools=[SAY_HELLO])
+    instructions, graph_input = await agent.inputs(request)
     graph_run = GraphRun(
         thread_id="t1",
         run_id="r1",
-        graph_input=await agent.graph_input(request, langchain_messages(request.messages)),
-        context=await agent.run_context(request, ActionContext(thread_id="t1")),
+        graph_input=graph_input,
+        context=await agent.run_context(request, ActionContext(thread_id="t1"), instructions),
         direct_tokens=direct_tokens,
     )
     return dumped([event async for event in run_agent(agent.graph, graph_run)])

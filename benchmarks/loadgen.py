@@ -316,18 +316,25 @@ class _Connection:
     spec: LoadSpec
     read_answer: bool
     stream: _Stream | None = None
+    host: str = field(init=False)
+    port: int = field(init=False)
+    path: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.spec.url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.path = parts.path + (f"?{parts.query}" if parts.query else "")
 
     async def exchange(self, body: dict[str, Any]) -> Sample:
         """POST `body` and read the response to its end (a failure is a sample too)."""
-        parts = urlsplit(self.spec.url)
-        host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
         try:
             if self.stream is None or self.stream.closed.done():
                 _, self.stream = await asyncio.get_running_loop().create_connection(
-                    lambda: _Stream(self.spec.kind, read_answer=self.read_answer), host, port
+                    lambda: _Stream(self.spec.kind, read_answer=self.read_answer),
+                    self.host,
+                    self.port,
                 )
-            request = _request(self.spec, f"{host}:{port}", path, body)
+            request = _request(self.spec, f"{self.host}:{self.port}", self.path, body)
             await asyncio.wait_for(self.stream.send(request), self.spec.timeout)
         except (OSError, TimeoutError) as error:
             self.close()

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.measure import Result, measure, median
-from benchmarks.report import FLOOR, render
+from benchmarks.report import FLOOR, holds, render
 from benchmarks.scenarios import Scenario, scenarios
 from benchmarks.servers import (
     HERE,
@@ -88,6 +88,9 @@ def _run_scenario(
               if "COPILOT_THREADS_PATH" in s.env}  # fmt: skip
     for name, pid, url, body, is_floor in targets:
         for level in scenario.concurrency:
+            if scenario.stop_at_first_miss and not _held_last(results, name, baseline):
+                _log(f"{scenario.name}: {name} not tried at {level}: a lower level was not held")
+                break
             requests = scenario.requests or level * scenario.streams_per_client
             if scenario.script and not is_floor:
                 # The floor makes the answer call only: the default reply, nothing scripted.
@@ -99,7 +102,7 @@ def _run_scenario(
                 server=name, pid=pid, scenario=scenario.name, url=url, body=dict(body),
                 kind="openai-chat" if is_floor else "agui", requests=requests,
                 concurrency=level, warmup=min(scenario.warmup, level), ramp=scenario.ramp,
-                turns=1 if is_floor else scenario.turns,
+                turns=1 if is_floor else scenario.turns, budget=scenario.budget,
             )  # fmt: skip
             if store is not None:
                 result = dataclasses.replace(result, stored_bytes=_size(store) - stored)
@@ -107,6 +110,12 @@ def _run_scenario(
             if result.errors:
                 _log(f"  {result.errors} errors, first: {result.first_error[:300]}")
     return results, baseline
+
+
+def _held_last(results: list[Result], server: str, baseline: float) -> bool:
+    """Whether the server held the last level it was tried at (True if it was not tried yet)."""
+    tried = [r for r in results if r.server == server]
+    return not tried or holds(tried[-1], baseline)
 
 
 def _size(store: Path | None) -> int:

@@ -63,6 +63,10 @@ class LoadSpec:
     server_pid: int = 0
     """When set, each sample holds the CPU the server's processes ran for during the request
     (meaningful at concurrency 1, where nothing else runs on the server meanwhile)."""
+    budget: float = 0.0
+    """Seconds after the start past which no client sends another request (0: no limit); each
+    client still sends its first, and the requests under way run to their end. A slow server
+    then serves fewer requests, and the report counts what it served."""
 
 
 @dataclass(slots=True)
@@ -351,7 +355,9 @@ class _Connection:
         self.stream = None
 
 
-async def _client(spec: LoadSpec, counter: list[int], report: LoadReport, delay: float) -> None:
+async def _client(
+    spec: LoadSpec, counter: list[int], report: LoadReport, delay: float, deadline: float
+) -> None:
     if delay:
         await asyncio.sleep(delay)
     talking = spec.turns > 1 and spec.kind == "agui"
@@ -373,6 +379,8 @@ async def _client(spec: LoadSpec, counter: list[int], report: LoadReport, delay:
             chat.answered(connection.stream.answer)
         elif talking:
             chat = _Conversation()  # a failed turn leaves the thread in an unknown state
+        if time.perf_counter() >= deadline:
+            break
     connection.close()
 
 
@@ -381,9 +389,10 @@ async def run_load(spec: LoadSpec) -> LoadReport:
     report = LoadReport()
     counter = [0]
     started = time.perf_counter()
+    deadline = started + spec.budget if spec.budget else float("inf")
     clients = min(spec.concurrency, spec.requests)
     delays = [spec.ramp * index / clients for index in range(clients)]
-    await asyncio.gather(*(_client(spec, counter, report, delay) for delay in delays))
+    await asyncio.gather(*(_client(spec, counter, report, delay, deadline) for delay in delays))
     report.wall = time.perf_counter() - started
     return report
 

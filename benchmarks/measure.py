@@ -106,19 +106,27 @@ def measure(
     warmup: int,
     ramp: float = 0.0,
     turns: int = 1,
+    budget: float = 0.0,
 ) -> Result:
     """Warm the server up, then load it while its process tree is metered.
 
     With `turns` > 1 each client holds conversations of that many turns, and every request's
-    server CPU is metered on its own (run it at concurrency 1).
+    server CPU is metered on its own (run it at concurrency 1). A `budget` (seconds) caps the
+    load (`LoadSpec.budget`), and half of it the warm-up.
     """
     spec = LoadSpec(
-        url=url, body=body, kind=kind, requests=requests, concurrency=concurrency, ramp=ramp
+        url=url,
+        body=body,
+        kind=kind,
+        requests=requests,
+        concurrency=concurrency,
+        ramp=ramp,
+        budget=budget,
     )
     if turns > 1:
         spec = replace(spec, turns=turns, server_pid=pid)
     if warmup:
-        load(replace(spec, requests=warmup, ramp=0.0))
+        load(replace(spec, requests=warmup, ramp=0.0, budget=budget / 2))
     meter = UsageMeter(pid)
     meter.start()
     report = load(spec)

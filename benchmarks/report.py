@@ -71,12 +71,17 @@ def throughput_table(scenario: Scenario, results: Sequence[Result]) -> list[str]
     return [*lines, ""]
 
 
+def holds(result: Result, baseline: float) -> bool:
+    """Whether a paced level was held: no errors, p99 added latency under the limit."""
+    added = [total - baseline for total in result.total]
+    return not result.errors and percentile(added, 99) < ADDED_LATENCY_LIMIT
+
+
 def held(rows: Sequence[Result], baseline: float) -> int:
     """The most concurrent streams served with p99 added latency under the limit, no errors."""
     best = 0
     for r in sorted(rows, key=lambda r: r.concurrency):
-        added = [total - baseline for total in r.total]
-        if r.errors or percentile(added, 99) >= ADDED_LATENCY_LIMIT:
+        if not holds(r, baseline):
             break
         best = r.concurrency
     return best
@@ -105,7 +110,7 @@ def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) 
         for level in levels:
             r = next((r for r in mine if r.concurrency == level), None)
             if r is None:
-                cells.append("")
+                cells.append("not tried" if scenario.stop_at_first_miss else "")
                 continue
             added = [total - baseline for total in r.total]
             memory = f"{r.peak_rss / MIB:.0f} ({r.peak_pss / MIB:.0f})"

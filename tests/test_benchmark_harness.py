@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -19,7 +20,7 @@ from benchmarks.actions import actions
 from benchmarks.loadgen import LoadSpec, run_load
 from benchmarks.measure import Result
 from benchmarks.procstat import UsageMeter
-from benchmarks.report import render
+from benchmarks.report import holds, render
 from benchmarks.scenarios import scenarios
 from benchmarks.servers import RUN_PATH, free_port
 from graphs import StreamingChatOpenAI
@@ -127,6 +128,43 @@ async def test_load_generator_reads_the_floor_when_calling_the_model(
     report = await run_load(spec)
     assert report.errors == 0
     assert [sample.text_frames for sample in report.samples] == [5, 5, 5]
+
+
+async def test_load_generator_sends_nothing_new_once_its_budget_is_spent(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    fake_openai.default = Text(tokens=2, first_delay_ms=60)  # each request outlasts the budget
+    spec = LoadSpec(
+        url=f"{fake_openai.base_url}/chat/completions",
+        body=scenarios(quick=True)[0].floor_body(),
+        kind="openai-chat",
+        requests=20,
+        concurrency=3,
+        budget=0.03,
+    )
+    report = await run_load(spec)
+    # Every client sends its first request and reads it to the end, then stops.
+    assert [(sample.ok, sample.text_frames) for sample in report.samples] == [(True, 2)] * 3
+    assert len(fake_openai.model_requests()) == 3
+
+
+def test_paced_table_marks_the_levels_the_quick_suite_did_not_try() -> None:
+    paced = next(s for s in scenarios(quick=True) if s.measure == "paced")
+    assert paced.stop_at_first_miss
+    baseline = 2.0
+    slow = Result(
+        server="ag-ui-langgraph", scenario="paced", concurrency=25, requests=25, errors=0,
+        wall=5.0, cpu_seconds=1.0, peak_rss=100 * 1024 * 1024, ttfb=[], ttft=[],
+        total=[baseline + 0.3] * 25, frames=0,
+    )  # fmt: skip
+    fast = dataclasses.replace(slow, server="copilot-runtime", total=[baseline + 0.1] * 25)
+    assert holds(fast, baseline)
+    assert not holds(slow, baseline)  # p99 added 300 ms
+    assert not holds(dataclasses.replace(fast, errors=1), baseline)
+    table = render([paced], [slow, fast, dataclasses.replace(fast, concurrency=200)], {"paced": 2})
+    rows = {line.split(" | ")[0]: line for line in table.splitlines() if line.startswith("| ")}
+    assert rows["| ag-ui-langgraph"].endswith("| 0 | 300.0 / 0 / 100 (0) | not tried |")
+    assert rows["| copilot-runtime"].endswith("| 200 | 100.0 / 0 / 100 (0) | 100.0 / 0 / 100 (0) |")
 
 
 async def test_load_generator_counts_an_error_when_the_stream_is_not_agui(

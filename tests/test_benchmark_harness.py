@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import openai
 import pytest
@@ -113,19 +114,21 @@ def test_threads_table_shows_what_each_idle_thread_leaves_behind() -> None:
     assert row == "| node-copilotkit-runtime | 30.0 |  | 9.0 | 200 | 0/100 |"  # nothing on disk
 
 
+def _floor_load(fake_openai: FakeOpenAIServer, **options: Any) -> LoadSpec:
+    """A load of streamed chat completions sent to the fake model itself (the floor)."""
+    return LoadSpec(
+        url=f"{fake_openai.base_url}/chat/completions",
+        body=scenarios(quick=True)[0].floor_body(),
+        kind="openai-chat",
+        **options,
+    )
+
+
 async def test_load_generator_reads_the_floor_when_calling_the_model(
     fake_openai: FakeOpenAIServer,
 ) -> None:
     fake_openai.default = Text(tokens=5)
-    spec = LoadSpec(
-        url=f"{fake_openai.base_url}/chat/completions",
-        body=scenarios(quick=True)[0].floor_body(),
-        kind="openai-chat",
-        requests=3,
-        concurrency=3,
-        ramp=0.01,
-    )
-    report = await run_load(spec)
+    report = await run_load(_floor_load(fake_openai, requests=3, concurrency=3, ramp=0.01))
     assert report.errors == 0
     assert [sample.text_frames for sample in report.samples] == [5, 5, 5]
 
@@ -134,15 +137,7 @@ async def test_load_generator_sends_nothing_new_once_its_budget_is_spent(
     fake_openai: FakeOpenAIServer,
 ) -> None:
     fake_openai.default = Text(tokens=2, first_delay_ms=60)  # each request outlasts the budget
-    spec = LoadSpec(
-        url=f"{fake_openai.base_url}/chat/completions",
-        body=scenarios(quick=True)[0].floor_body(),
-        kind="openai-chat",
-        requests=20,
-        concurrency=3,
-        budget=0.03,
-    )
-    report = await run_load(spec)
+    report = await run_load(_floor_load(fake_openai, requests=20, concurrency=3, budget=0.03))
     # Every client sends its first request and reads it to the end, then stops.
     assert [(sample.ok, sample.text_frames) for sample in report.samples] == [(True, 2)] * 3
     assert len(fake_openai.model_requests()) == 3

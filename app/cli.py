@@ -176,6 +176,7 @@ def _runtime(settings: Settings) -> CopilotRuntime:
         model_options=settings.model_options(),
         instructions=settings.instructions,
         max_steps=settings.max_steps,
+        durability=settings.durability,
     )
 
 

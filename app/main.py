@@ -52,6 +52,7 @@ def create_app(
             model_options=settings.model_options(),
             instructions=settings.instructions,
             max_steps=settings.max_steps,
+            durability=settings.durability,
         )
     server = Server(runtime=runtime, registry=RunRegistry(), settings=settings, new_id=new_id)
 

@@ -10,6 +10,7 @@ from ag_ui.core import BaseEvent, RunAgentInput
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
+from langgraph.types import Durability
 
 from actions import ActionContext, ActionSource
 from graphs import (
@@ -81,6 +82,7 @@ class CopilotRuntime:
         model_options: ModelOptions | None = None,
         instructions: str | None = None,
         max_steps: int = 25,
+        durability: Durability = "sync",
         identify_user: UserResolver | None = None,
         new_id: Callable[[], str] = new_uuid,
     ) -> None:
@@ -96,6 +98,9 @@ class CopilotRuntime:
             model_options: Temperature, timeout and retries of a model named by `model`.
             instructions: The default agent's system prompt.
             max_steps: Model steps per run before the run ends with RUN_ERROR.
+            durability: When runs write their steps to the checkpointer: "sync" (each before
+                the next, the default: a killed process loses no finished step), "async", or
+                "exit" (once per run: the fewest writes, but a killed process loses the run).
             new_id: Id source for the tool-result messages of the built-in agent.
             identify_user: Who is asking (from the request's ActionContext: headers, properties),
                 so thread lists show each user their own threads; None: one shared namespace.
@@ -114,11 +119,12 @@ class CopilotRuntime:
                 model=chat_model,
                 instructions=instructions,
                 max_steps=max_steps,
+                durability=durability,
                 description="The default agent with the runtime's backend actions.",
                 new_id=new_id,
             )
         for agent_id, agent in (agents or {}).items():
-            self.agents[agent_id] = _served(agent, max_steps)
+            self.agents[agent_id] = _served(agent, max_steps, durability)
 
     def owner(self, context: ActionContext) -> str:
         """The thread owner for a request ("" when users are not identified)."""
@@ -131,9 +137,11 @@ class CopilotRuntime:
                 agent.use_checkpointer(checkpointer)
 
 
-def _served(agent: ServedAgent | Pregel[Any, Any, Any, Any], max_steps: int) -> ServedAgent:
+def _served(
+    agent: ServedAgent | Pregel[Any, Any, Any, Any], max_steps: int, durability: Durability
+) -> ServedAgent:
     if isinstance(agent, Pregel):
-        return GraphAgent(agent, max_steps=max_steps)
+        return GraphAgent(agent, max_steps=max_steps, durability=durability)
     if not isinstance(agent, ServedAgent):
         raise TypeError(f"{agent!r} is neither an agent nor a compiled LangGraph graph")
     return agent

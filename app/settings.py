@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     CPU per streamed chunk) or its default httpx client (falls back to it without aiohttp)."""
     instructions: str | None = None
     max_steps: int = Field(default=25, ge=1)
+    durability: Literal["sync", "async", "exit"] = "sync"
+    """When runs write their steps to the thread store (LangGraph's durability modes): "exit"
+    writes once per run, the least CPU, but a killed process loses the run under way."""
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "COPILOT_DATABASE_URL")
     )

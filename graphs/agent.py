@@ -12,6 +12,7 @@ from ag_ui.core import BaseEvent, RunAgentInput
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Durability
 from pydantic import JsonValue
 
 from actions import ActionContext, ActionSource, resolve_actions, tool_from_action
@@ -48,6 +49,7 @@ class Agent:
         instructions: str | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
+        durability: Durability = "sync",
         description: str = "",
         new_id: Callable[[], str] = new_uuid,
     ) -> None:
@@ -60,6 +62,7 @@ class Agent:
             instructions: The system prompt.
             checkpointer: Where threads are kept; None keeps nothing between runs.
             max_steps: Model steps one run may take before it ends with RUN_ERROR.
+            durability: When a run's steps are written to the checkpointer (GraphRun).
             description: Shown to clients in runtime info.
             new_id: Makes ids for tool-result messages.
         """
@@ -69,6 +72,7 @@ class Agent:
         self.model = model if model is not None else chat_model_from_spec().model
         self.instructions = instructions
         self.max_steps = max_steps
+        self.durability = durability
         self.description = description
         self.new_id = new_id
         self.graph: AgentGraph = build_graph(checkpointer)
@@ -116,6 +120,7 @@ class Agent:
             graph_input=graph_input,
             context=run_context,
             max_steps=self.max_steps,
+            durability=self.durability,
             direct_tokens=True,
         )
         return launch_run(self.graph, graph_run, channel)

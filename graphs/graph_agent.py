@@ -9,6 +9,7 @@ from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput, StateSnapshotEvent
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Durability
 
 from actions import ActionContext
 from graphs.channel import EventSink, launched
@@ -27,11 +28,20 @@ class GraphAgent:
     The request's ActionContext is passed as `config["configurable"]["copilot_context"]`.
     """
 
-    def __init__(self, graph: CompiledGraph, *, description: str = "", max_steps: int = 25):
-        """Wrap `graph`; `max_steps` bounds it at twice that many supersteps."""
+    def __init__(
+        self,
+        graph: CompiledGraph,
+        *,
+        description: str = "",
+        max_steps: int = 25,
+        durability: Durability = "sync",
+    ):
+        """Wrap `graph`; `max_steps` bounds it at twice that many supersteps, `durability`
+        says when its checkpointer (if any) gets each step (GraphRun)."""
         self.graph = graph
         self.description = description
         self.max_steps = max_steps
+        self.durability = durability
 
     def run(
         self, run_input: RunAgentInput, context: ActionContext | None = None
@@ -55,6 +65,7 @@ class GraphAgent:
             run_id=run_input.run_id,
             graph_input=values,
             max_steps=self.max_steps,
+            durability=self.durability,
             configurable={"copilot_context": context},
         )
 

@@ -40,6 +40,11 @@ class GraphRun:
     """The graph's runtime context (a RunContext for the agent graph)."""
     max_steps: int = 25
     """Model steps allowed; the graph takes two supersteps (model, tools) per step."""
+    durability: Durability = "sync"
+    """When a checkpointed graph writes its steps (LangGraph's `durability`): "sync" writes
+    each before the next starts, so even a killed process loses no finished step; "async"
+    writes while the next runs; "exit" writes once, when the run ends (well, with an error or
+    stopped), and a killed process loses the whole run."""
     configurable: Mapping[str, Any] = field(default_factory=dict)
     """Extra `config["configurable"]` entries: a `checkpoint_id` to fork or replay from, or
     values for user graphs."""
@@ -125,10 +130,9 @@ async def _drive(
     channel.put(closing)
 
 
-def _durability(graph: Pregel[Any, Any, Any, Any]) -> Durability | None:
-    # With a checkpointer, each step is on disk before the next starts, so a crash loses no
-    # finished step. (langgraph 1.2 fails on "sync" without a checkpointer, hence the test.)
-    return "sync" if graph.checkpointer else None
+def _durability(graph: Pregel[Any, Any, Any, Any], wanted: Durability) -> Durability | None:
+    # langgraph 1.2 fails on "sync" without a checkpointer, hence the test.
+    return wanted if graph.checkpointer else None
 
 
 async def _stream_graph(
@@ -158,7 +162,7 @@ async def _stream_graph(
         config,
         context=run.context,
         stream_mode=modes,
-        durability=_durability(graph),
+        durability=_durability(graph, run.durability),
     )
     try:
         async for mode, payload in stream:

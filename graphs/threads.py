@@ -124,6 +124,7 @@ async def fork_events(
         graph_input=graph_input,
         context=await agent.run_context(run_input, context),
         max_steps=agent.max_steps,
+        durability=agent.durability,
         configurable={"checkpoint_id": checkpoint_id},
         direct_tokens=True,
     )

@@ -10,9 +10,11 @@ import httpx
 import pytest
 
 from actions import ActionContext
+from app.main import create_app
 from app.runtime import CopilotRuntime
 from app.settings import Settings
 from app.threads import open_thread_store
+from graphs import Agent, thread_history
 from tests.app.conftest import BASE, body, serve, sse_events
 from tests.fakes import ScriptedChatModel, answer
 
@@ -206,3 +208,21 @@ async def test_thread_store_round_trips_on_each_database(
     assert archived.archived is True
     assert [t.id for t in visible.threads] == [second]
     assert gone is None
+
+
+@pytest.mark.parametrize(("durability", "steps"), [(None, [-1, 0, 1]), ("exit", [1])])
+async def test_copilot_durability_decides_how_often_a_run_is_checkpointed(
+    monkeypatch: pytest.MonkeyPatch, durability: str | None, steps: list[int]
+) -> None:
+    monkeypatch.delenv("COPILOT_DURABILITY", raising=False)
+    if durability is not None:
+        monkeypatch.setenv("COPILOT_DURABILITY", durability)
+    app = create_app(settings=Settings(threads_path=":memory:"))  # example actions, demo model
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.post(f"{BASE}/agent/default/run", json=body("hello"))
+        assert "RUN_FINISHED" in response.text
+        agent = app.state.server.runtime.agents["default"]
+        assert isinstance(agent, Agent)
+        assert [c.step for c in await thread_history(agent, "t1")] == steps

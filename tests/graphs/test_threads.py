@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from langgraph.checkpoint.memory import InMemorySaver
+import asyncio
+from typing import Any
 
+import pytest
+from ag_ui.core import BaseEvent
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Durability
+
+from actions import Action
 from graphs import Agent, DemoChatModel, record_conversation, record_run, thread_history
-from tests.fakes import ScriptedChatModel, answer
+from graphs.channel import EventChannel, stop_task
+from tests.fakes import ScriptedChatModel, answer, calls
+from tests.graphs.conftest import run_input
 from tests.graphs.test_record import agent, getWeather, weather_turns
 
 
@@ -62,3 +71,46 @@ async def test_replay_reruns_the_next_nodes_when_no_message_is_given() -> None:
     assert replay.text == "Again."
     assert [m.type for m in model.seen[1]][1:] == ["human"]  # the model saw the same question
     assert [str(m.content) for m in replay.messages] == ["question", "Again."]
+
+
+async def test_exit_durability_writes_one_checkpoint_a_run_and_keeps_the_same_thread() -> None:
+    def turns() -> list[Any]:
+        return [*weather_turns(), answer("Still sunny.", id="m3")]
+
+    stepwise = agent(turns(), checkpointer=InMemorySaver())
+    once = agent(turns(), checkpointer=InMemorySaver(), durability="exit")
+    for threaded in (stepwise, once):
+        await record_conversation(threaded, ["weather?", "and now?"], thread_id="t")
+    by_step, at_exit = await thread_history(stepwise, "t"), await thread_history(once, "t")
+    assert len(by_step) == 8  # per run: its input, then one per superstep (5 + 3)
+    assert [(c.step, len(c.messages)) for c in at_exit] == [(3, 4), (6, 6)]
+    said = [[(m.type, m.content) for m in h[-1].messages] for h in (by_step, at_exit)]
+    assert said[0] == said[1]  # the second run saw the first
+    assert at_exit[-1].last_message == "ai: Still sunny."
+
+
+@pytest.mark.parametrize("durability", ["sync", "async", "exit"])
+async def test_stopped_run_keeps_its_finished_steps_whatever_the_durability(
+    durability: Durability,
+) -> None:
+    started = asyncio.Event()
+
+    async def slow() -> str:
+        started.set()
+        await asyncio.Event().wait()  # until the run is stopped
+        return "never"
+
+    model = ScriptedChatModel(turns=[calls(("c1", "slow", {}), id="m1"), answer("-", id="m2")])
+    threaded = Agent(
+        actions=[Action(name="slow", handler=slow)],
+        model=model,
+        checkpointer=InMemorySaver(),
+        durability=durability,
+    )
+    channel: EventChannel[BaseEvent] = EventChannel()
+    task = await threaded.launch(run_input("go"), None, channel)
+    await started.wait()
+    await stop_task(task)
+    state = await threaded.graph.aget_state({"configurable": {"thread_id": "t1"}})
+    assert [m.id for m in state.values["messages"]] == ["u1", "m1"]  # the question, the call
+    assert state.next == ("tools",)  # the call is where the next run picks up

@@ -11,6 +11,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from app.settings import MEMORY, Settings
+from app.sqlite import set_synchronous
 
 
 @asynccontextmanager
@@ -32,4 +33,5 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
         # LangGraph's AsyncSqliteSaver, with fewer trips to its database thread (issue #7).
         async with SqliteCheckpointer.from_conn_string(settings.threads_path) as saver:
             await saver.setup()
+            await set_synchronous(saver.conn, settings.sqlite_synchronous)
             yield saver

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     """postgresql://... keeps threads in PostgreSQL; unset keeps them in the SQLite file below."""
     threads_path: str = ".copilot-runtime/threads.sqlite"
     """The SQLite file for threads, or ":memory:" to keep them in memory only."""
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
+    """When a SQLite commit waits for the disk. "normal" (SQLite's advice for its WAL mode):
+    a killed process loses nothing, a power cut may lose the last commits; "full": an fsync
+    per commit, which under load queues every run behind the disk."""
     cors_origins: list[str] = ["*"]
     cors_allow_credentials: bool = False
     keepalive_seconds: float = Field(default=15.0, gt=0)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.settings import MEMORY, Settings
-from app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip
+from app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip, set_synchronous
 
 NAME_LENGTH = 60
 SCHEMA = """
@@ -244,6 +244,7 @@ async def open_thread_store(settings: Settings) -> AsyncIterator[ThreadStore]:
     if path != MEMORY:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(path) as connection:
+        await set_synchronous(connection, settings.sqlite_synchronous)
         store = ThreadStore(_Sqlite(connection))
         await store.setup()
         yield store

@@ -5,15 +5,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from pydantic import ValidationError
 
+from app.checkpoints import open_checkpointer
+from app.settings import Settings
 from app.sqlite_checkpointer import SqliteCheckpointer
+from app.threads import open_thread_store
 from tests.app.conftest import count_builds
 
 TABLES = {
@@ -165,3 +169,23 @@ async def test_checkpointer_builds_the_latest_checkpoint_once_for_the_read_that_
         assert fourth is not None
         assert third.checkpoint["channel_values"] == {"messages": answer}  # not the kept one
         assert fourth.checkpoint["channel_values"] == {"messages": answer}
+
+
+@pytest.mark.parametrize(("level", "pragma"), [(None, 1), ("normal", 1), ("full", 2)])
+async def test_server_commits_wait_for_the_disk_as_configured(
+    tmp_path: Path, level: Literal["normal", "full"] | None, pragma: int
+) -> None:
+    path = str(tmp_path / "threads.sqlite")
+    settings = (
+        Settings(threads_path=path)
+        if level is None
+        else Settings(threads_path=path, sqlite_synchronous=level)
+    )
+    async with open_checkpointer(settings) as saver, open_thread_store(settings) as store:
+        assert isinstance(saver, SqliteCheckpointer)
+        connections = [saver.conn, store._db._connection]  # type: ignore[attr-defined]
+        for connection in connections:
+            async with connection.execute("PRAGMA synchronous") as cursor:
+                assert await cursor.fetchone() == (pragma,)  # 1: NORMAL, 2: FULL
+    with pytest.raises(ValidationError):
+        Settings.model_validate({"sqlite_synchronous": "off"})

@@ -71,10 +71,14 @@ def throughput_table(scenario: Scenario, results: Sequence[Result]) -> list[str]
     return [*lines, ""]
 
 
+def p99_added(result: Result, baseline: float) -> float:
+    """A paced level's p99 added latency: stream totals minus the floor's (`baseline`)."""
+    return percentile([total - baseline for total in result.total], 99)
+
+
 def holds(result: Result, baseline: float) -> bool:
     """Whether a paced level was held: no errors, p99 added latency under the limit."""
-    added = [total - baseline for total in result.total]
-    return not result.errors and percentile(added, 99) < ADDED_LATENCY_LIMIT
+    return not result.errors and p99_added(result, baseline) < ADDED_LATENCY_LIMIT
 
 
 def held(rows: Sequence[Result], baseline: float) -> int:
@@ -112,9 +116,8 @@ def paced_table(scenario: Scenario, results: Sequence[Result], baseline: float) 
             if r is None:
                 cells.append("not tried" if scenario.stop_at_first_miss else "")
                 continue
-            added = [total - baseline for total in r.total]
             memory = f"{r.peak_rss / MIB:.0f} ({r.peak_pss / MIB:.0f})"
-            cells.append(f"{_ms(percentile(added, 99))} / {r.errors} / {memory}")
+            cells.append(f"{_ms(p99_added(r, baseline))} / {r.errors} / {memory}")
         lines.append(f"| {server} | {held(mine, baseline)} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 

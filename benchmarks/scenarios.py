@@ -43,7 +43,7 @@ class Scenario:
     turns: int = 1
     """Conversation: the requests on one thread, each re-sending the history so far."""
     budget: float = 0.0
-    """Seconds each load (warm-up, then the measured one) may start requests for (0: no limit):
+    """Seconds the measured load may start requests for, the warm-up half of it (0: no limit):
     in the quick suite a slow server serves fewer requests instead of stretching the run."""
     stop_at_first_miss: bool = False
     """Paced: a server is not tried at levels above the first one it does not hold."""

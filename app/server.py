@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeGuard
+from typing import TypedDict, TypeGuard
 
 import anyio
 from ag_ui.core import BaseEvent, RunAgentInput
@@ -19,7 +19,7 @@ from app.errors import ConflictError, InternalError, NotFoundError, ProtocolErro
 from app.runs import ActiveRun, RunRegistry
 from app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
 from app.settings import Settings
-from app.streaming import Batch, EventFeed, one_by_one, stream_run
+from app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
 from app.threads import ThreadStore
 from graphs.channel import EventChannel, stop_task
 
@@ -71,18 +71,34 @@ def server_of(request: Request) -> Server:
 
 @dataclass(frozen=True, slots=True)
 class StartedRun:
-    """A run whose first event exists; iterate `batches` or `events` once, then release."""
+    """A run whose first event exists: stream it once (`batches`, `events` or `push`), then
+    release it."""
 
     active: ActiveRun
-    batches: AsyncIterator[Batch]
-    """The events (None marks a keep-alive) in lists of those ready together."""
     server: Server
     feed: EventFeed
+    stop_id: str
+    """Ids for what a stop makes up (the results of calls it cuts short)."""
+
+    def batches(self) -> AsyncIterator[Batch]:
+        """The events (None marks a keep-alive) in lists of those ready together."""
+        return stream_run(self.feed, self.active, **self._stream_options())
 
     @property
     def events(self) -> AsyncIterator[BaseEvent | None]:
-        """The same events one at a time (iterate either this or `batches`, not both)."""
-        return one_by_one(self.batches)
+        """The same events one at a time."""
+        return one_by_one(self.batches())
+
+    async def push(self, write: Callable[[Batch], None], until: Awaitable[object]) -> None:
+        """The same batches, handed to `write` from the task that makes them (`push_run`)."""
+        await push_run(self.feed, self.active, write=write, until=until, **self._stream_options())
+
+    def _stream_options(self) -> _StreamOptions:
+        return {
+            "keepalive_seconds": self.server.settings.keepalive_seconds,
+            "new_id": self.stop_id,
+            "on_end": partial(_release, self.server, self.active),
+        }
 
     async def release(self) -> None:
         """Free the thread (however the response ended, even if it never started streaming).
@@ -93,6 +109,12 @@ class StartedRun:
         with anyio.CancelScope(shield=True):
             await stop_task(self.feed.producer)
         await _release(self.server, self.active)
+
+
+class _StreamOptions(TypedDict):
+    keepalive_seconds: float
+    new_id: str
+    on_end: Callable[[], Awaitable[None]]
 
 
 async def _release(server: Server, active: ActiveRun) -> None:
@@ -137,14 +159,7 @@ async def start_run(
     except BaseException:
         await _release(server, active)
         raise
-    stream = stream_run(
-        feed,
-        active,
-        keepalive_seconds=server.settings.keepalive_seconds,
-        new_id=server.new_id(),
-        on_end=partial(_release, server, active),
-    )
-    return StartedRun(active=active, batches=stream, server=server, feed=feed)
+    return StartedRun(active=active, server=server, feed=feed, stop_id=server.new_id())
 
 
 async def _start_feed(

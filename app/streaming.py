@@ -1,13 +1,15 @@
-"""stream_run: pass a run's events on in batches, with stop, keep-alive and clean endings."""
+"""stream_run and push_run: pass a run's events on in batches, with stop, keep-alive and clean
+endings; stream_run to a reader that pulls them, push_run to a writer that never waits."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from functools import partial
+from typing import Any, Final
 
 import anyio
 from ag_ui.core import (
@@ -115,10 +117,7 @@ async def stream_run(
     """
     loop = asyncio.get_running_loop()
     clock = _Clock(loop.time())
-    helpers = (
-        asyncio.create_task(_relay_stop(run, feed.channel)),
-        asyncio.create_task(_tick(feed.channel, clock, keepalive_seconds)),
-    )
+    helpers = _helpers(feed, run, clock, keepalive_seconds)
     open_items = OpenItems()
     try:
         while (items := await feed.channel.take()) is not None:
@@ -131,15 +130,108 @@ async def stream_run(
         if (failure := _failure(feed.producer)) is not None:
             yield [failure]
     finally:
-        for task in helpers:
-            task.cancel()
-        # Starlette cancels a disconnected response through an anyio scope that re-cancels
-        # every await; shielded, this waits until the model call or tool has really stopped.
-        with anyio.CancelScope(shield=True):
-            await stop_task(feed.producer)
-            await asyncio.gather(*helpers, return_exceptions=True)
-            if on_end is not None:
-                await on_end()
+        await _wind_down(helpers, feed.producer, on_end)
+
+
+async def push_run(
+    feed: EventFeed,
+    run: ActiveRun,
+    *,
+    write: Callable[[Batch], None],
+    until: Awaitable[object],
+    keepalive_seconds: float,
+    new_id: str,
+    on_end: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """What `stream_run` yields, handed to `write` right after the loop step that made it (a
+    model call's read, mostly), with no task woken up for it; returns when the stream is over.
+
+    `write` must not wait (graphs/channel.py `divert`): a response's `BodyWriter` sends right
+    away. `until` ends the stream early (the client went away); the run is then cancelled, as
+    when `stream_run` is closed. A `write` that raises ends the stream, and this raises it
+    once the run has stopped. `on_end` runs as in `stream_run`, before this returns.
+    """
+    loop = asyncio.get_running_loop()
+    over: asyncio.Future[None] = loop.create_future()
+    receiver = _Pusher(feed.producer, run, new_id, write, over, _Clock(loop.time()))
+    ending = asyncio.ensure_future(until)
+    ending.add_done_callback(partial(_settle, over))
+    helpers = [*_helpers(feed, run, receiver.clock, keepalive_seconds), ending]
+    feed.channel.divert(receiver)
+    try:
+        await over
+    finally:
+        await _wind_down(helpers, feed.producer, on_end)
+    over.result()
+
+
+def _helpers(
+    feed: EventFeed, run: ActiveRun, clock: _Clock, keepalive_seconds: float
+) -> list[asyncio.Future[Any]]:
+    """The tasks beside a stream: the stop relay and the keep-alive tick."""
+    return [
+        asyncio.create_task(_relay_stop(run, feed.channel)),
+        asyncio.create_task(_tick(feed.channel, clock, keepalive_seconds)),
+    ]
+
+
+async def _wind_down(
+    helpers: list[asyncio.Future[Any]],
+    producer: asyncio.Task[None],
+    on_end: Callable[[], Awaitable[None]] | None,
+) -> None:
+    """Stop the helpers and the run, then run `on_end`."""
+    for task in helpers:
+        task.cancel()
+    # Starlette cancels a disconnected response through an anyio scope that re-cancels every
+    # await; shielded, this waits until the model call or tool has really stopped.
+    with anyio.CancelScope(shield=True):
+        await stop_task(producer)
+        await asyncio.gather(*helpers, return_exceptions=True)
+        if on_end is not None:
+            await on_end()
+
+
+def _settle(over: asyncio.Future[None], *_: object) -> None:
+    if not over.done():
+        over.set_result(None)
+
+
+class _Pusher:
+    """push_run's receiver: each batch of items, as `stream_run` would yield it, to `write`."""
+
+    __slots__ = ("_new_id", "_open_items", "_over", "_producer", "_run", "_write", "clock")
+
+    def __init__(
+        self,
+        producer: asyncio.Task[None],
+        run: ActiveRun,
+        new_id: str,
+        write: Callable[[Batch], None],
+        over: asyncio.Future[None],
+        clock: _Clock,
+    ) -> None:
+        self._producer, self._run, self._new_id = producer, run, new_id
+        self._write, self._over, self.clock = write, over, clock
+        self._open_items = OpenItems()
+
+    def __call__(self, items: Sequence[object] | None) -> None:
+        if self._over.done():
+            return  # the stream is over; the run is being stopped
+        try:
+            if items is None:  # the run's task has ended
+                if (failure := _failure(self._producer)) is not None:
+                    self._write([failure])
+                self._over.set_result(None)
+                return
+            self.clock.last_event = self._over.get_loop().time()
+            batch, is_over = _batch(items, self._open_items, self._run, self._new_id)
+            if batch:
+                self._write(batch)
+            if is_over:
+                self._over.set_result(None)
+        except Exception as error:  # noqa: BLE001  # raised by push_run, not in the run's task
+            self._over.set_exception(error)
 
 
 def _failure(producer: asyncio.Task[None]) -> RunErrorEvent | None:
@@ -152,7 +244,7 @@ def _failure(producer: asyncio.Task[None]) -> RunErrorEvent | None:
 
 
 def _batch(
-    items: list[object], open_items: OpenItems, run: ActiveRun, new_id: str
+    items: Sequence[object], open_items: OpenItems, run: ActiveRun, new_id: str
 ) -> tuple[Batch, bool]:
     """What to send for `items` taken from the channel, and whether the stream ends with it."""
     batch: Batch = []

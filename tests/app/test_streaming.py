@@ -1,10 +1,11 @@
-"""stream_run hands events over in batches of those ready together, in order, holding none back."""
+"""stream_run and push_run hand events over in batches of those ready together, in order, holding
+none back."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from actions import ActionContext
 from app.main import create_app
 from app.runs import ActiveRun
 from app.runtime import CopilotRuntime
-from app.streaming import Batch, EventFeed, one_by_one, stream_run
+from app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
 from graphs import INTERNAL_ERROR, ThreadSnapshot
 from tests.app.conftest import BASE, body, run_events, run_scope, serve, settings, sse_events
 from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
@@ -144,3 +145,76 @@ async def asgi_body_writes(app: Any, request_body: bytes) -> list[bytes]:
     async with app.router.lifespan_context(app):
         await asyncio.wait_for(app(scope, receive, send), 10)
     return writes
+
+
+async def pushed(
+    events: AsyncIterator[BaseEvent],
+    *,
+    until: Awaitable[object] | None = None,
+    write: Callable[[Batch], None] | None = None,
+) -> tuple[list[Batch], list[str]]:
+    """The batches push_run writes, and what happened at its end (on_end, in order)."""
+    run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
+    written: list[Batch] = []
+    ended: list[str] = []
+
+    def record(batch: Batch) -> None:
+        assert asyncio.current_task() is None  # from a loop callback: no task woke up for it
+        written.append(batch)
+
+    async def on_end() -> None:
+        ended.append("on_end")
+
+    await push_run(
+        EventFeed.of(events),
+        run,
+        write=write or record,
+        until=until or asyncio.Event().wait(),
+        keepalive_seconds=60,
+        new_id="x",
+        on_end=on_end,
+    )
+    return written, ended
+
+
+async def test_push_run_writes_the_batches_stream_run_yields() -> None:
+    assert (await pushed(tokens(5)))[0] == await batches_of(tokens(5))
+    written, ended = await pushed(tokens(3, pause=0.01))
+    assert written == [[token(0)], [token(1)], [token(2)]]
+    assert ended == ["on_end"]
+
+
+async def test_push_run_ends_with_safe_run_error_when_events_fail_midway() -> None:
+    written, _ = await pushed(failing_after(2))
+    events = [event for batch in written for event in batch]
+    assert events == [
+        token(0),
+        token(1),
+        RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR"),
+    ]
+
+
+async def test_push_run_stops_the_run_when_the_client_goes_away() -> None:
+    cancelled = asyncio.Event()
+
+    async def endless() -> AsyncIterator[BaseEvent]:
+        try:
+            for index in range(10**6):
+                await asyncio.sleep(0.005)
+                yield token(index)
+        finally:
+            cancelled.set()
+
+    written, ended = await pushed(endless(), until=asyncio.sleep(0.05))
+    assert cancelled.is_set()
+    assert ended == ["on_end"]
+    assert 0 < len(written) < 50
+
+
+async def test_push_run_raises_a_failed_write_once_the_run_has_stopped() -> None:
+    def refuse(batch: Batch) -> None:
+        raise RuntimeError("send refused")
+
+    events = tokens(10**6, pause=0.005)
+    with pytest.raises(RuntimeError, match="send refused"):
+        await pushed(events, write=refuse)

@@ -16,14 +16,14 @@ import uvicorn
 from app.main import create_app
 from app.runtime import CopilotRuntime
 from app.settings import Settings
-from benchmarks.ab import table_row
+from benchmarks.ab import _round, ratio_row, table_row
 from benchmarks.actions import actions
 from benchmarks.loadgen import LoadSpec, run_load
 from benchmarks.measure import Result
 from benchmarks.procstat import UsageMeter
 from benchmarks.report import holds, render
 from benchmarks.scenarios import scenarios
-from benchmarks.servers import RUN_PATH, free_port
+from benchmarks.servers import RUN_PATH, Server, free_port
 from graphs import StreamingChatOpenAI
 from tests.openai_server import FakeOpenAIServer, Text
 
@@ -201,6 +201,26 @@ def test_interleaved_comparison_reports_the_median_of_its_rounds() -> None:
     assert table_row("action", "this checkout", rounds) == (
         "| action | this checkout | 12.00 | 10.0 | 0 | 10.0 30.0 12.0 |"
     )
+
+
+def test_together_comparison_reports_each_rounds_cpu_ratio_to_this_checkout() -> None:
+    def round_of(server: str, cpu_seconds: float) -> Result:
+        return Result(
+            server=server, scenario="paced", concurrency=50, requests=100, errors=0, wall=4.0,
+            cpu_seconds=cpu_seconds, peak_rss=1, ttfb=[], ttft=[], total=[], frames=300,
+        )  # fmt: skip
+
+    this = [round_of("this checkout", cpu) for cpu in (2.0, 2.5, 1.8)]
+    other = [round_of("other checkout", cpu) for cpu in (1.9, 2.0, 1.8)]
+    assert ratio_row("paced", "other checkout", other, this) == (
+        "| paced | other checkout / this checkout | 0.950 | 0.950 0.800 1.000 |"
+    )
+
+
+def test_together_comparison_refuses_a_scripted_scenario() -> None:
+    fake = Server(name="fake", command=[], port=0)
+    with pytest.raises(SystemExit, match="action"):
+        _round([fake, fake], fake, "action", requests=1, level=1, together=True)
 
 
 def test_transport_benchmark_reads_every_stream_over_both_http_stacks(

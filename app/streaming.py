@@ -17,7 +17,9 @@ from ag_ui.core import (
     EventType,
     RunErrorEvent,
     RunFinishedEvent,
+    TextMessageContentEvent,
     TextMessageEndEvent,
+    ToolCallArgsEvent,
     ToolCallEndEvent,
     ToolCallResultEvent,
 )
@@ -34,6 +36,7 @@ KEEPALIVE: Final = None
 KEEPALIVE_MARK: Final = object()
 STOPPED_RESULT = '{"status":"stopped","reason":"Run stopped by user"}'
 _STOP: Final = object()
+_DELTAS: Final = frozenset((TextMessageContentEvent, ToolCallArgsEvent))
 
 
 @dataclass(slots=True)
@@ -200,7 +203,7 @@ def _settle(over: asyncio.Future[None], *_: object) -> None:
 class _Pusher:
     """push_run's receiver: each batch of items, as `stream_run` would yield it, to `write`."""
 
-    __slots__ = ("_new_id", "_open_items", "_over", "_producer", "_run", "_write", "clock")
+    __slots__ = ("_loop", "_new_id", "_open_items", "_over", "_producer", "_run", "_write", "clock")
 
     def __init__(
         self,
@@ -214,6 +217,7 @@ class _Pusher:
         self._producer, self._run, self._new_id = producer, run, new_id
         self._write, self._over, self.clock = write, over, clock
         self._open_items = OpenItems()
+        self._loop = over.get_loop()
 
     def __call__(self, items: Sequence[object] | None) -> None:
         if self._over.done():
@@ -224,7 +228,7 @@ class _Pusher:
                     self._write([failure])
                 self._over.set_result(None)
                 return
-            self.clock.last_event = self._over.get_loop().time()
+            self.clock.last_event = self._loop.time()
             batch, is_over = _batch(items, self._open_items, self._run, self._new_id)
             if batch:
                 self._write(batch)
@@ -249,6 +253,9 @@ def _batch(
     """What to send for `items` taken from the channel, and whether the stream ends with it."""
     batch: Batch = []
     for item in items:
+        if type(item) in _DELTAS:  # most of a run's events, and nothing to follow in them
+            batch.append(item)  # type: ignore[arg-type]  # a BaseEvent: its type was checked
+            continue
         if item is _STOP:
             batch += open_items.closing_events(new_id)
             batch.append(RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id))

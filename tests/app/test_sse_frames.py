@@ -39,6 +39,7 @@ def test_delta_frames_equal_pydantic_when_written_directly(text: str) -> None:
 def test_delta_frames_keep_optional_fields_when_set() -> None:
     events: list[BaseEvent] = [
         TextMessageContentEvent(message_id="m", delta="x", timestamp=5),
+        TextMessageContentEvent(message_id="m", delta="x", timestamp=None),
         ToolCallArgsEvent(tool_call_id="c", delta="x", raw_event={"a": 1}),
         TextMessageContentEvent.model_validate({"messageId": "m", "delta": "x", "extra": 1}),
         RunStartedEvent(thread_id="t", run_id="r"),

@@ -24,7 +24,9 @@ SSE_HEADERS = {
 # byte for byte what model_dump_json(by_alias=True) gives (tests/app/test_sse_frames.py).
 _TEXT_PREFIX = b'data: {"type":"TEXT_MESSAGE_CONTENT","messageId":'
 _ARGS_PREFIX = b'data: {"type":"TOOL_CALL_ARGS","toolCallId":'
-_OPTIONAL = ("timestamp", "raw_event", "metadata", "subagent_run_id")
+# Fields a delta frame writes; any other field that was set (even to None) goes to pydantic.
+_TEXT_FIELDS = frozenset(("type", "message_id", "delta"))
+_ARGS_FIELDS = frozenset(("type", "tool_call_id", "delta"))
 _quote = json.encoder.encode_basestring  # a JSON string literal, UTF-8 kept (as pydantic)
 
 
@@ -41,12 +43,14 @@ def sse_frame(event: BaseEvent | None) -> bytes:
 
 def _delta_frame(event: BaseEvent) -> bytes | None:
     if type(event) is TextMessageContentEvent:
-        prefix, item_id = _TEXT_PREFIX, event.message_id
+        prefix, item_id, fields = _TEXT_PREFIX, event.message_id, _TEXT_FIELDS
     elif type(event) is ToolCallArgsEvent:
-        prefix, item_id = _ARGS_PREFIX, event.tool_call_id
+        prefix, item_id, fields = _ARGS_PREFIX, event.tool_call_id, _ARGS_FIELDS
     else:
         return None
-    if event.model_extra or any(getattr(event, name) is not None for name in _OPTIONAL):
+    # An optional field left unset is None (and omitted); reading the set of fields that were
+    # set is one check instead of a getattr per optional field.
+    if event.__pydantic_extra__ or not fields.issuperset(event.__pydantic_fields_set__):
         return None
     try:
         return prefix + f'{_quote(item_id)},"delta":{_quote(event.delta)}}}\n\n'.encode()
@@ -62,6 +66,8 @@ async def sse_frames(items: AsyncIterator[BaseEvent | None]) -> AsyncIterator[by
 
 def sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
     """The frames of events ready together, for one write."""
+    if len(batch) == 1:  # a paced token
+        return sse_frame(batch[0])
     return b"".join([sse_frame(item) for item in batch])
 
 

@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse, Response
 from app.context import action_context
 from app.protocols.agui.inbound import run_input_from_body
 from app.protocols.agui.info import runtime_info
-from app.protocols.agui.outbound import EventStreamResponse, RunEventStream, sse_frames
+from app.protocols.agui.outbound import SSE_HEADERS, EventStreamResponse, sse_batch, sse_frames
+from app.pushed_response import PushedResponse
 from app.server import Server, start_run
 
 STOPPED = {"type": "RUN_ERROR", "message": "Run stopped by user", "code": "STOPPED"}
@@ -40,7 +41,13 @@ async def run(server: Server, request: Request, agent_id: str, body: Any) -> Res
         properties=run_input.forwarded_props,
     )
     started = await start_run(server, agent_id, run_input, context)
-    return RunEventStream(started.push, on_close=started.release)
+    return PushedResponse(
+        started.push,
+        frames=sse_batch,
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
+        on_close=started.release,
+    )
 
 
 async def connect(server: Server, request: Request, agent_id: str, body: Any) -> Response:

@@ -6,10 +6,8 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from ag_ui.core import BaseEvent, TextMessageContentEvent, ToolCallArgsEvent
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
-
-from app.body_writer import BodyWriter
 
 KEEPALIVE_FRAME = b": keep-alive\n\n"
 SSE_HEADERS = {
@@ -69,48 +67,6 @@ def sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
     if len(batch) == 1:  # a paced token
         return sse_frame(batch[0])
     return b"".join([sse_frame(item) for item in batch])
-
-
-Push = Callable[[Callable[[list[BaseEvent | None]], None], Awaitable[object]], Awaitable[None]]
-"""Hands a run's batches to the writer it is given until the run ends or the awaitable does
-(`StartedRun.push`)."""
-
-
-class RunEventStream(Response):
-    """A run's events as text/event-stream, each batch written as soon as it is made.
-
-    A run's tokens are most of its events; written right after the step of the run's task
-    that made them (app/streaming.py `push_run`, app/body_writer.py) they cost no task wake-up
-    and no trip through async generators and Starlette's streaming loop (issue #7). `on_close`
-    runs however it ends.
-    """
-
-    media_type = "text/event-stream"
-
-    def __init__(self, push: Push, on_close: Callable[[], Awaitable[None]]) -> None:
-        self.status_code = 200
-        self.background = None
-        self.init_headers(SSE_HEADERS)
-        self._push = push
-        self._on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stream until the run ends or the client goes away, then clean up."""
-        writer = BodyWriter(send)
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            await self._push(lambda batch: writer.write(sse_batch(batch)), _disconnect(receive))
-            await writer.flush()
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            writer.cancel()
-            await self._on_close()
-
-
-async def _disconnect(receive: Receive) -> None:
-    """Returns when the client has gone away."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 class EventStreamResponse(StreamingResponse):

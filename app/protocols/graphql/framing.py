@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
 from pydantic import JsonValue
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 Transport = Literal["multipart", "sse", "json"]
 MULTIPART_MEDIA_TYPE = 'multipart/mixed; boundary="-"'
@@ -19,6 +16,11 @@ MULTIPART_END = b"\r\n-----\r\n"
 SSE_END = b"event: complete\ndata:\n\n"
 SSE_KEEPALIVE = b": keep-alive\n\n"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def media_type(transport: Literal["multipart", "sse"]) -> str:
+    """The Content-Type of a streamed answer."""
+    return MULTIPART_MEDIA_TYPE if transport == "multipart" else "text/event-stream"
 
 
 def negotiate(accept: str) -> Transport:
@@ -49,25 +51,3 @@ def multipart_part(payload: dict[str, JsonValue]) -> bytes:
 def sse_event(payload: dict[str, JsonValue]) -> bytes:
     """One `next` event (LF only: urql splits on a blank line)."""
     return b"event: next\ndata: " + encode(payload) + b"\n\n"
-
-
-class IncrementalResponse(StreamingResponse):
-    """A streamed GraphQL answer that runs `on_close` however it ends, even unstarted."""
-
-    def __init__(
-        self,
-        parts: AsyncIterator[bytes],
-        *,
-        transport: Literal["multipart", "sse"],
-        on_close: Callable[[], Awaitable[None]],
-    ) -> None:
-        media_type = MULTIPART_MEDIA_TYPE if transport == "multipart" else "text/event-stream"
-        super().__init__(parts, media_type=media_type, headers=STREAM_HEADERS)
-        self.on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stream, then release the run."""
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await self.on_close()

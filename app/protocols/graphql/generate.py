@@ -16,8 +16,9 @@ from app.protocols.graphql.framing import (
     MULTIPART_END,
     SSE_END,
     SSE_KEEPALIVE,
-    IncrementalResponse,
+    STREAM_HEADERS,
     Transport,
+    media_type,
     multipart_part,
     sse_event,
 )
@@ -30,7 +31,9 @@ from app.protocols.graphql.schema import (
     without_incremental_directives,
 )
 from app.protocols.graphql.wire import GenerateArguments
+from app.pushed_response import PushedResponse
 from app.server import Server, start_run
+from app.streaming import Batch
 
 
 def utc_now() -> str:
@@ -74,8 +77,16 @@ async def generate_response(
             await started.release()
         return JSONResponse(materialised(operation, encoder.response()).formatted)
     frame = multipart_part if transport == "multipart" else sse_event
-    parts = _parts(encoder, started.events, frame, is_sse=transport == "sse")
-    return IncrementalResponse(parts, transport=transport, on_close=started.release)
+    end = SSE_END if transport == "sse" else MULTIPART_END
+    return PushedResponse(
+        started.push,
+        frames=_frames(encoder, frame, is_sse=transport == "sse"),
+        media_type=media_type(transport),
+        headers=STREAM_HEADERS,
+        on_close=started.release,
+        first=frame(encoder.start()),
+        last=lambda: frame(encoder.finish()) + end,
+    )
 
 
 async def _run_of(server: Server, operation: Operation) -> tuple[GraphqlRun, RunAgentInput]:
@@ -100,25 +111,25 @@ async def _consume(encoder: GraphqlEncoder, events: AsyncIterator[BaseEvent | No
     encoder.finish()
 
 
-async def _parts(
-    encoder: GraphqlEncoder,
-    events: AsyncIterator[BaseEvent | None],
-    frame: Callable[[Json], bytes],
-    *,
-    is_sse: bool,
-) -> AsyncIterator[bytes]:
-    yield frame(encoder.start())
-    async for event in events:
-        if event is None:
-            # A multipart stream has no comment syntax; only SSE can say "still here".
-            if is_sse:
-                yield SSE_KEEPALIVE
-            continue
-        entries = encoder.translate(event)
-        if entries:
-            yield frame({"incremental": entries, "hasNext": True})
-    yield frame(encoder.finish())
-    yield SSE_END if is_sse else MULTIPART_END
+def _frames(
+    encoder: GraphqlEncoder, frame: Callable[[Json], bytes], *, is_sse: bool
+) -> Callable[[Batch], bytes]:
+    """A batch of events as parts: one per event that adds anything, as before batches."""
+
+    def frames(batch: Batch) -> bytes:
+        parts: list[bytes] = []
+        for event in batch:
+            if event is None:
+                # A multipart stream has no comment syntax; only SSE can say "still here".
+                if is_sse:
+                    parts.append(SSE_KEEPALIVE)
+                continue
+            entries = encoder.translate(event)
+            if entries:
+                parts.append(frame({"incremental": entries, "hasNext": True}))
+        return b"".join(parts)
+
+    return frames
 
 
 def materialised(operation: Operation, response: Json) -> ExecutionResult:

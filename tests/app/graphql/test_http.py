@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
 import pytest
 
 from actions import Action, ActionContext, ActionDefinitionError, Parameter
+from app.main import create_app
 from app.runtime import CopilotRuntime
-from tests.app.conftest import BASE, serve
+from tests.app.conftest import BASE, run_scope, serve, settings
 from tests.app.graphql.documents import (
     LOAD_AGENT_STATE,
     URQL_ACCEPT,
@@ -20,6 +23,7 @@ from tests.app.graphql.documents import (
     sse_payloads,
     text,
 )
+from tests.app.test_run_control import Hang, hanging_runtime
 from tests.fakes import ScriptedChatModel, answer, calls
 
 ROOT = "generateCopilotResponse"
@@ -406,3 +410,29 @@ async def test_generate_ends_with_agent_state_when_chat_is_locked_to_an_agent() 
         "active": False,
         "role": "assistant",
     }
+
+
+async def test_generate_stream_cancels_the_run_when_the_client_goes_away() -> None:
+    hang = Hang()
+    app = create_app(hanging_runtime(hang), settings())
+    request_body = json.dumps(generate_body(text("u1", "user", "hi"), threadId="t1")).encode()
+    received: list[dict[str, Any]] = []
+    written: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        if not received:
+            received.append({})
+            return {"type": "http.request", "body": request_body, "more_body": False}
+        await hang.started.wait()  # the client goes away while the action runs
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        written.append(message.get("body", b""))
+
+    scope = run_scope(BASE)
+    scope["headers"] = [*scope["headers"], (b"accept", URQL_ACCEPT.encode())]
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app(scope, receive, send), 5)
+    assert hang.cancelled.is_set()
+    assert not app.state.server.registry.is_running("t1")
+    assert b"generateCopilotResponse" in b"".join(written)  # it had started streaming

@@ -5,9 +5,14 @@ has to hand it to the response's task, which wakes up to send it: per token, a t
 and the async generators between them, over half of what the response side of a paced stream
 cost (issue #7). Yet a server's `send` for a body chunk only waits when its transport is paused
 for flow control; otherwise it writes to the socket and returns without ever suspending.
-`write` therefore runs `send` right away, in the caller's task, and only when it does suspend
-is the rest of it finished in a task of its own, with the chunks written meanwhile kept back
-until it is done, so the order never changes.
+`write` therefore runs `send` right away, wherever it is called (a loop callback), and only
+when it does suspend is the rest of it finished in a task of its own, with the chunks written
+meanwhile kept back until it is done, so the order never changes.
+
+That is only safe for a `send` that needs no current task: a user's `@app.middleware("http")`
+(Starlette's BaseHTTPMiddleware) sends through anyio, which finds no event loop outside a task.
+So a writer steps `send` by hand only when told the chain is plain (`is_eager`, from
+`app.eager_send`); otherwise each send runs in a task of its own, still in order.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from starlette.types import Send
 class BodyWriter:
     """`http.response.body` messages for `send`, written in order from any task of the loop."""
 
-    __slots__ = ("_held", "_pending", "_send", "error")
+    __slots__ = ("_held", "_is_eager", "_pending", "_send", "error")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, *, is_eager: bool) -> None:
         self._send = send
+        self._is_eager = is_eager
         self._pending: asyncio.Future[None] | None = None
         self._held: list[bytes] = []
         self.error: BaseException | None = None
@@ -54,8 +60,8 @@ class BodyWriter:
 
     def _start(self, data: bytes) -> None:
         sending = self._send({"type": "http.response.body", "body": data, "more_body": True})
-        if not isinstance(sending, CoroutineType):  # no coroutine to step by hand: await it
-            self._await(sending)
+        if not (self._is_eager and isinstance(sending, CoroutineType)):
+            self._await(sending)  # in a task, where any `send` can run
             return
         try:
             blocker = sending.send(None)

@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from actions.examples import example_actions
 from app.checkpoints import open_checkpointer
 from app.coordination import open_postgres_coordinator
+from app.eager_send import EagerSendApp
 from app.errors import install_error_handlers
 from app.protocols.agui.router import agui_router
 from app.protocols.graphql import graphql_router
@@ -77,7 +78,7 @@ def create_app(
             finally:
                 await server.coordinator.close()
 
-    app = FastAPI(title="copilot-runtime", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = EagerSendApp(title="copilot-runtime", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = server
     install_error_handlers(app)
     app.include_router(
@@ -92,6 +93,7 @@ def create_app(
         allow_headers=["*"],  # Starlette echoes the requested headers, Authorization included
         expose_headers=["*"],
     )
+    app.plain_middleware = (CORSMiddleware,)
     return app
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app.body_writer import BodyWriter
+from app.eager_send import is_eager
 from app.streaming import Batch
 
 Push = Callable[[Callable[[Batch], None], Awaitable[object]], Awaitable[None]]
@@ -48,7 +49,7 @@ class PushedResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream until the run ends or the client goes away, then clean up."""
-        writer = BodyWriter(send)
+        writer = BodyWriter(send, is_eager=is_eager(scope))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             if self._first:

@@ -27,11 +27,15 @@ class EagerSendApp(FastAPI):
 
     plain_middleware: tuple[type, ...] = ()
     """The middleware classes `create_app` adds: with nothing else, the chain is plain."""
+    _is_plain: bool | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Mark the request, then serve it as FastAPI does."""
         if scope["type"] == "http" and is_server_send(send):
-            scope[EAGER_SEND] = _classes(self.user_middleware) == self.plain_middleware
+            if self._is_plain is None:
+                # Starlette refuses middleware once the app has served: the answer is final.
+                self._is_plain = _classes(self.user_middleware) == self.plain_middleware
+            scope[EAGER_SEND] = self._is_plain
         await super().__call__(scope, receive, send)
 
 

@@ -1,4 +1,4 @@
-"""BodyWriter: a streamed response's body chunks, sent at once by whichever task has them.
+"""BodyWriter: a streamed response's body chunks, sent at once from wherever they are made.
 
 An ASGI `send` is a coroutine, so a task that makes a chunk (a run's model call, with a token)
 has to hand it to the response's task, which wakes up to send it: per token, a task wake-up

@@ -90,7 +90,8 @@ class StartedRun:
         return one_by_one(self.batches())
 
     async def push(self, write: Callable[[Batch], None], until: Awaitable[object]) -> None:
-        """The same batches, handed to `write` from the task that makes them (`push_run`)."""
+        """The same batches, handed to `write` right after the loop step that made them
+        (`push_run`)."""
         await push_run(self.feed, self.active, write=write, until=until, **self._stream_options())
 
     def _stream_options(self) -> _StreamOptions:

@@ -88,7 +88,7 @@ def ratio_row(name: str, server: str, results: list[Result], base: list[Result])
     """One server's CPU per run against this checkout's, round by round (`--together`)."""
     ratios = [r.cpu_ms_per_run / b.cpu_ms_per_run for r, b in zip(results, base, strict=True)]
     rounds = " ".join(f"{value:.3f}" for value in ratios)
-    return f"| {name} | {server} / this checkout | {statistics.median(ratios):.3f} | {rounds} |"
+    return f"| {name} | {server} / {THIS} | {statistics.median(ratios):.3f} | {rounds} |"
 
 
 def table_row(name: str, server: str, results: list[Result]) -> str:

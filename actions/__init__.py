@@ -1,12 +1,22 @@
 """What users declare: actions, their parameters, and the context a request gives them."""
 
-from actions.coerce import action_from_dict
-from actions.decorator import action
-from actions.errors import ActionDefinitionError, ActionError, ActionFailedError, failure_summary
-from actions.model import Action, ActionContext, Handler, Parameter, ParameterType
-from actions.resolve import ActionGenerator, ActionLike, ActionSource, resolve_actions
-from actions.schema import parameters_json_schema, validate_arguments
-from actions.tools import tool_from_action
+from copilot_runtime.actions.coerce import action_from_dict
+from copilot_runtime.actions.decorator import action
+from copilot_runtime.actions.errors import (
+    ActionDefinitionError,
+    ActionError,
+    ActionFailedError,
+    failure_summary,
+)
+from copilot_runtime.actions.model import Action, ActionContext, Handler, Parameter, ParameterType
+from copilot_runtime.actions.resolve import (
+    ActionGenerator,
+    ActionLike,
+    ActionSource,
+    resolve_actions,
+)
+from copilot_runtime.actions.schema import parameters_json_schema, validate_arguments
+from copilot_runtime.actions.tools import tool_from_action
 
 __all__ = [
     "Action",

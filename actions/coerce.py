@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from actions.errors import ActionDefinitionError
-from actions.model import PARAMETER_TYPES, Action, Parameter, ParameterType
+from copilot_runtime.actions.errors import ActionDefinitionError
+from copilot_runtime.actions.model import PARAMETER_TYPES, Action, Parameter, ParameterType
 
 ACTION_KEYS = frozenset({"name", "description", "parameters", "handler"})
 PARAMETER_KEYS = frozenset({"name", "type", "description", "required", "enum", "attributes"})

@@ -11,8 +11,14 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias, get_args, get_origin, get_type_hints, overload
 
-from actions.errors import ActionDefinitionError
-from actions.model import CONTEXT_ARGUMENT, Action, Handler, Parameter, ParameterType
+from copilot_runtime.actions.errors import ActionDefinitionError
+from copilot_runtime.actions.model import (
+    CONTEXT_ARGUMENT,
+    Action,
+    Handler,
+    Parameter,
+    ParameterType,
+)
 
 SCALAR_TYPES: dict[Any, ParameterType] = {
     str: "string",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actions.decorator import action
-from actions.model import Action, ActionContext
+from copilot_runtime.actions.decorator import action
+from copilot_runtime.actions.model import Action, ActionContext
 
 
 @action

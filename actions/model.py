@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import JsonValue
 
-from actions.errors import ActionDefinitionError
+from copilot_runtime.actions.errors import ActionDefinitionError
 
 ParameterType = Literal[
     "string", "number", "boolean", "object", "string[]", "number[]", "boolean[]", "object[]"

@@ -6,9 +6,9 @@ import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeAlias
 
-from actions.coerce import action_from_dict
-from actions.errors import ActionDefinitionError
-from actions.model import Action, ActionContext
+from copilot_runtime.actions.coerce import action_from_dict
+from copilot_runtime.actions.errors import ActionDefinitionError
+from copilot_runtime.actions.model import Action, ActionContext
 
 ActionLike: TypeAlias = Action | Mapping[str, Any]
 """An Action, or a dict in the CopilotKit docs shape."""

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from actions.model import Parameter
+from copilot_runtime.actions.model import Parameter
 
 JsonSchema = dict[str, JsonValue]
 

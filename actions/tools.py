@@ -15,9 +15,19 @@ from langchain_core.tools import StructuredTool, ToolException
 from pydantic import JsonValue, ValidationError
 from pydantic_core import PydanticSerializationError, to_json
 
-from actions.errors import ActionFailedError, failure_summary
-from actions.model import CONTEXT_ARGUMENT, Action, ActionContext, Handler, Parameter
-from actions.schema import describe_validation_error, parameters_json_schema, validate_arguments
+from copilot_runtime.actions.errors import ActionFailedError, failure_summary
+from copilot_runtime.actions.model import (
+    CONTEXT_ARGUMENT,
+    Action,
+    ActionContext,
+    Handler,
+    Parameter,
+)
+from copilot_runtime.actions.schema import (
+    describe_validation_error,
+    parameters_json_schema,
+    validate_arguments,
+)
 
 logger = logging.getLogger(__name__)
 

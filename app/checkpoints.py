@@ -10,15 +10,15 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
-from app.settings import MEMORY, Settings
-from app.sqlite import set_synchronous
+from copilot_runtime.app.settings import MEMORY, Settings
+from copilot_runtime.app.sqlite import set_synchronous
 
 
 @asynccontextmanager
 async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """Open (and set up the schema of) the configured saver for the server's lifetime."""
     if settings.database_url and settings.database_url.startswith(("postgres://", "postgresql")):
-        from app.postgres_checkpointer import PostgresCheckpointer
+        from copilot_runtime.app.postgres_checkpointer import PostgresCheckpointer
 
         # LangGraph's AsyncPostgresSaver, building a run's two reads of its thread once.
         async with PostgresCheckpointer.from_conn_string(settings.database_url) as saver:
@@ -27,7 +27,7 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     elif settings.threads_path == MEMORY:
         yield InMemorySaver()
     else:
-        from app.sqlite_checkpointer import SqliteCheckpointer
+        from copilot_runtime.app.sqlite_checkpointer import SqliteCheckpointer
 
         Path(settings.threads_path).parent.mkdir(parents=True, exist_ok=True)
         # LangGraph's AsyncSqliteSaver, with fewer trips to its database thread (issue #7).

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from app.settings import Settings
-from app.workers import serve_workers
+from copilot_runtime.app.settings import Settings
+from copilot_runtime.app.workers import serve_workers
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from app.runtime import CopilotRuntime
+    from copilot_runtime.app.runtime import CopilotRuntime
 
 GC_THRESHOLDS = (20_000, 20, 100)
 """gc.set_threshold for the server process (see tune_garbage_collector)."""
@@ -100,9 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backlog": BACKLOG,
     }
     if settings.workers > 1:
-        serve_workers(f"{__name__}:app_from_environment", workers=settings.workers, **options)
+        serve_workers(
+            "copilot_runtime.app.cli:app_from_environment", workers=settings.workers, **options
+        )
     else:
-        from app.main import create_app
+        from copilot_runtime.app.main import create_app
 
         assert runtime is not None
         app = create_app(runtime, settings)
@@ -120,7 +122,7 @@ def configure_logging(level: str) -> None:
 
 def app_from_environment() -> FastAPI:
     """The app a worker process serves, configured by COPILOT_* variables (`--workers`)."""
-    from app.main import create_app
+    from copilot_runtime.app.main import create_app
 
     settings = Settings()
     configure_logging(settings.log_level)
@@ -137,7 +139,7 @@ def _check_environment() -> tuple[str, str | None]:
 
 def _runtime_or_problem(settings: Settings) -> tuple[CopilotRuntime | None, str | None]:
     """The runtime, or what in the configuration prevents it (a model, actions, a value)."""
-    from graphs import ModelConfigurationError
+    from copilot_runtime.graphs import ModelConfigurationError
 
     try:
         return _runtime(settings), None
@@ -168,7 +170,7 @@ def tune_garbage_collector() -> None:
 
 
 def _runtime(settings: Settings) -> CopilotRuntime:
-    from app.runtime import CopilotRuntime
+    from copilot_runtime.app.runtime import CopilotRuntime
 
     return CopilotRuntime(
         actions=load_actions(settings.actions) if settings.actions else _examples(),
@@ -192,7 +194,7 @@ def load_actions(spec: str) -> Any:
 
 
 def _examples() -> Any:
-    from actions.examples import example_actions
+    from copilot_runtime.actions.examples import example_actions
 
     return example_actions
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pydantic import JsonValue
 from starlette.requests import Request
 
-from actions import ActionContext
+from copilot_runtime.actions import ActionContext
 
 PAGE_URL_PROPERTY = "url"
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from actions import failure_summary
+from copilot_runtime.actions import failure_summary
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,11 @@ ProtocolError               the request cannot be served; answered before any st
 ├── MethodNotAllowedError   405 (with Allow)
 ├── ConflictError           409: a run is already streaming on the thread (any worker)
 ├── InternalError           500: an unexpected exception (logged as type and frames only)
+├── NotStartedError         503: the runtime's resources are not open (its lifespan never ran)
 └── UnsupportedMediaError   415: a POST body that is not application/json
 ```
+The runtime's routes answer these themselves (`ProtocolRoute`), so an app that embeds them keeps
+its own error handlers for its own routes.
 An ActionDefinitionError from the actions generator is a 500 that names the action (the
 developer's own declaration); any other exception is a 500 with a fixed message, logged.
 """
@@ -16,14 +19,17 @@ developer's own declaration); any other exception is a 500 with a fixed message,
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 
-from actions import ActionDefinitionError, failure_summary
+from copilot_runtime.actions import ActionDefinitionError, failure_summary
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +102,20 @@ class InternalError(ProtocolError):
         super().__init__("Internal server error; see the server log.")
 
 
+class NotStartedError(ProtocolError):
+    """503: a request reached the routes before their app's lifespan opened the runtime."""
+
+    status = 503
+    error = "not_started"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The copilot runtime has not started: its threads open with the lifespan of the app "
+            "that serves it, and Starlette runs no lifespan for a mounted app. Use "
+            "add_copilotkit_endpoint(app, runtime) instead of app.mount(...)."
+        )
+
+
 class UnsupportedMediaError(ProtocolError):
     """415."""
 
@@ -103,8 +123,42 @@ class UnsupportedMediaError(ProtocolError):
     error = "unsupported_media_type"
 
 
+class ProtocolRoute(APIRoute):
+    """A route that answers its own errors in the one JSON shape, whatever app it is part of."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, with every error raised before streaming answered as JSON."""
+        handle = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except ProtocolError as error:
+                return error.response()
+            except ActionDefinitionError as error:
+                return bad_declaration_response(error)
+            except Exception as error:  # noqa: BLE001  # a 500 with no text, logged
+                logger.error("unexpected error on %s: %s", request.url.path, failure_summary(error))
+                return InternalError().response()
+
+        return answer
+
+
+def base_url_paths(prefix: str) -> tuple[str, ...]:
+    """The paths of the base URL itself under `prefix`: with and without the slash, except at
+    the root, where FastAPI refuses an empty path."""
+    return ("", "/") if prefix else ("/",)
+
+
+def bad_declaration_response(error: ActionDefinitionError) -> JSONResponse:
+    """500 naming the action: the developer's own declaration is wrong."""
+    logger.error("bad action declaration: %s", error)
+    body = {"error": "action_definition_error", "message": str(error)}
+    return JSONResponse(body, status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every error raised before streaming to the one JSON shape."""
+    """Map every error of a standalone app to the one JSON shape (unknown routes included)."""
 
     @app.exception_handler(ProtocolError)
     async def protocol_error(request: Request, error: ProtocolError) -> JSONResponse:
@@ -122,9 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ActionDefinitionError)
     async def bad_declaration(request: Request, error: ActionDefinitionError) -> JSONResponse:
-        logger.error("bad action declaration: %s", error)
-        body = {"error": "action_definition_error", "message": str(error)}
-        return JSONResponse(body, status_code=500)
+        return bad_declaration_response(error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -13,7 +13,7 @@ from typing import Any
 
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-from app.reread import Reread
+from copilot_runtime.app.reread import Reread
 
 
 class PostgresCheckpointer(AsyncPostgresSaver):

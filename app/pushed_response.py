@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.body_writer import BodyWriter
-from app.eager_send import is_eager
-from app.streaming import Batch
+from copilot_runtime.app.body_writer import BodyWriter
+from copilot_runtime.app.eager_send import is_eager
+from copilot_runtime.app.streaming import Batch
 
 Push = Callable[[Callable[[Batch], None], Awaitable[object]], Awaitable[None]]
 """Hands a run's batches to the writer it is given until the run ends or the awaitable does

@@ -12,8 +12,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 from langgraph.types import Durability
 
-from actions import ActionContext, ActionSource
-from graphs import (
+from copilot_runtime.actions import ActionContext, ActionSource
+from copilot_runtime.graphs import (
     Agent,
     GraphAgent,
     ModelOptions,
@@ -21,7 +21,7 @@ from graphs import (
     chat_model_from_spec,
     new_uuid,
 )
-from graphs.channel import EventSink
+from copilot_runtime.graphs.channel import EventSink
 
 DEFAULT_AGENT_ID = "default"
 
@@ -106,6 +106,8 @@ class CopilotRuntime:
                 so thread lists show each user their own threads; None: one shared namespace.
         """
         self.identify_user = identify_user
+        self.is_attached = False
+        """Whether an endpoint serves this runtime (its agents keep one set of threads)."""
         if isinstance(model, BaseChatModel):
             chat_model, self.model_label, self.is_offline_demo = model, type(model).__name__, False
         else:

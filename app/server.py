@@ -11,17 +11,16 @@ from typing import TypedDict, TypeGuard
 
 import anyio
 from ag_ui.core import BaseEvent, RunAgentInput
-from starlette.requests import Request
 
-from actions import ActionContext, ActionDefinitionError, failure_summary
-from app.coordination import LocalCoordinator, RunCoordinator
-from app.errors import ConflictError, InternalError, NotFoundError, ProtocolError
-from app.runs import ActiveRun, RunRegistry
-from app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
-from app.settings import Settings
-from app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
-from app.threads import ThreadStore
-from graphs.channel import EventChannel, stop_task
+from copilot_runtime.actions import ActionContext, ActionDefinitionError, failure_summary
+from copilot_runtime.app.coordination import LocalCoordinator, RunCoordinator
+from copilot_runtime.app.errors import ConflictError, InternalError, NotFoundError, ProtocolError
+from copilot_runtime.app.runs import ActiveRun, RunRegistry
+from copilot_runtime.app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
+from copilot_runtime.app.settings import Settings
+from copilot_runtime.app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
+from copilot_runtime.app.threads import ThreadStore
+from copilot_runtime.graphs.channel import EventChannel, stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ SUPERSEDE_WAIT_SECONDS = 5.0
 
 @dataclass(slots=True)
 class Server:
-    """What every protocol handler needs; one per app, kept on `app.state.server`."""
+    """What every protocol handler needs; one per endpoint, captured by its routes."""
 
     runtime: CopilotRuntime
     registry: RunRegistry
@@ -40,6 +39,8 @@ class Server:
     """Replaced at start-up by the PostgreSQL one when workers share a database."""
     threads: ThreadStore | None = None
     """Thread metadata, opened at start-up."""
+    is_open: bool = False
+    """Whether the resources above are open (the host app's lifespan is running)."""
 
     async def may_read(self, thread_id: str, owner: str) -> bool:
         """Whether `owner` may see the thread (threads without metadata are open to all)."""
@@ -60,13 +61,6 @@ class Server:
         if agent is None:
             raise NotFoundError(f"Agent '{agent_id}' does not exist", error="Agent not found")
         return agent
-
-
-def server_of(request: Request) -> Server:
-    """The app's Server (set by create_app)."""
-    server = request.app.state.server
-    assert isinstance(server, Server)
-    return server
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from graphs import ModelOptions
+    from copilot_runtime.graphs import ModelOptions
 
 MEMORY = ":memory:"
 POSTGRES_ONLY = "DATABASE_URL must be postgresql://... (for SQLite, set COPILOT_THREADS_PATH)"
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         """The options of a real model (the base URL comes from OPENAI_BASE_URL)."""
         # Imported here: the settings are read by the workers' supervisor too, which serves
         # nothing and need not hold the model stack in memory (app/cli.py).
-        from graphs import ModelOptions
+        from copilot_runtime.graphs import ModelOptions
 
         return ModelOptions(
             temperature=self.model_temperature,

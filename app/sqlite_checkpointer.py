@@ -28,8 +28,8 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
-from app.reread import Reread
-from app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip
+from copilot_runtime.app.reread import Reread
+from copilot_runtime.app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip
 
 PUT_CHECKPOINT = (
     "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "

@@ -24,10 +24,10 @@ from ag_ui.core import (
     ToolCallResultEvent,
 )
 
-from actions import failure_summary
-from app.runs import ActiveRun
-from graphs import INTERNAL_ERROR
-from graphs.channel import EventChannel, fill, stop_task
+from copilot_runtime.actions import failure_summary
+from copilot_runtime.app.runs import ActiveRun
+from copilot_runtime.graphs import INTERNAL_ERROR
+from copilot_runtime.graphs.channel import EventChannel, fill, stop_task
 
 logger = logging.getLogger(__name__)
 

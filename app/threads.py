@@ -16,8 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.settings import MEMORY, Settings
-from app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip, set_synchronous
+from copilot_runtime.app.settings import MEMORY, Settings
+from copilot_runtime.app.sqlite import (
+    HAS_ONE_TRIP,
+    execute_and_commit,
+    in_one_trip,
+    set_synchronous,
+)
 
 NAME_LENGTH = 60
 SCHEMA = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import Action, action
+from copilot_runtime.actions import Action, action
 
 
 @action

@@ -194,7 +194,7 @@ def ours(
         )
         command = [sys.executable, "-c", launcher]
     else:
-        command = [sys.executable, "-m", "app.cli"]
+        command = [sys.executable, "-m", "copilot_runtime.app.cli"]
     command += ["serve", "--port", str(port), "--model", f"openai:{MODEL}"]
     command += ["--actions", "benchmarks.actions:actions", "--workers", str(workers)]
     env = {

@@ -23,8 +23,8 @@ from pathlib import Path
 import openai
 
 from benchmarks.servers import fake_model, free_port
-from graphs.openai_request import streamed_completion
-from graphs.openai_sse import chunk_dicts
+from copilot_runtime.graphs.openai_request import streamed_completion
+from copilot_runtime.graphs.openai_sse import chunk_dicts
 
 STACKS = ("httpx", "aiohttp")
 

@@ -1,17 +1,22 @@
 """The agent: the graph, its run loop as AG-UI events, and chat-model selection."""
 
-from graphs.agent import Agent, new_uuid
-from graphs.build import AgentGraph, build_graph
-from graphs.context import FrontendTool, RunContext
-from graphs.demo_model import DemoChatModel
-from graphs.errors import ModelConfigurationError, RunError, StepLimitError
-from graphs.events import EventTranslator
-from graphs.graph_agent import GraphAgent
-from graphs.messages import agui_message, agui_messages, langchain_messages
-from graphs.model_http import aiohttp_available, aiohttp_transport
-from graphs.models import ModelChoice, ModelOptions, chat_model_from_spec, openai_chat_model
-from graphs.openai_stream import StreamingChatOpenAI
-from graphs.record import (
+from copilot_runtime.graphs.agent import Agent, new_uuid
+from copilot_runtime.graphs.build import AgentGraph, build_graph
+from copilot_runtime.graphs.context import FrontendTool, RunContext
+from copilot_runtime.graphs.demo_model import DemoChatModel
+from copilot_runtime.graphs.errors import ModelConfigurationError, RunError, StepLimitError
+from copilot_runtime.graphs.events import EventTranslator
+from copilot_runtime.graphs.graph_agent import GraphAgent
+from copilot_runtime.graphs.messages import agui_message, agui_messages, langchain_messages
+from copilot_runtime.graphs.model_http import aiohttp_available, aiohttp_transport
+from copilot_runtime.graphs.models import (
+    ModelChoice,
+    ModelOptions,
+    chat_model_from_spec,
+    openai_chat_model,
+)
+from copilot_runtime.graphs.openai_stream import StreamingChatOpenAI
+from copilot_runtime.graphs.record import (
     RecordedEvent,
     RunRecord,
     ToolCallRecord,
@@ -19,12 +24,12 @@ from graphs.record import (
     record_conversation,
     record_run,
 )
-from graphs.run import INTERNAL_ERROR, GraphRun, run_agent
-from graphs.snapshot import ThreadSnapshot
-from graphs.state import AgentState
-from graphs.table import Table
-from graphs.threads import ThreadCheckpoint, ThreadHistory, thread_history
-from graphs.transcript import Transcript
+from copilot_runtime.graphs.run import INTERNAL_ERROR, GraphRun, run_agent
+from copilot_runtime.graphs.snapshot import ThreadSnapshot
+from copilot_runtime.graphs.state import AgentState
+from copilot_runtime.graphs.table import Table
+from copilot_runtime.graphs.threads import ThreadCheckpoint, ThreadHistory, thread_history
+from copilot_runtime.graphs.transcript import Transcript
 
 __all__ = [
     "INTERNAL_ERROR",

@@ -15,15 +15,15 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Durability
 from pydantic import JsonValue
 
-from actions import ActionContext, ActionSource, resolve_actions, tool_from_action
-from graphs.build import AgentGraph, build_graph
-from graphs.channel import EventSink, launched
-from graphs.context import FrontendTool, RunContext
-from graphs.history import reconcile, split_instructions
-from graphs.messages import langchain_messages
-from graphs.models import chat_model_from_spec
-from graphs.run import GraphRun, launch_run
-from graphs.snapshot import ThreadSnapshot, read_snapshot
+from copilot_runtime.actions import ActionContext, ActionSource, resolve_actions, tool_from_action
+from copilot_runtime.graphs.build import AgentGraph, build_graph
+from copilot_runtime.graphs.channel import EventSink, launched
+from copilot_runtime.graphs.context import FrontendTool, RunContext
+from copilot_runtime.graphs.history import reconcile, split_instructions
+from copilot_runtime.graphs.messages import langchain_messages
+from copilot_runtime.graphs.models import chat_model_from_spec
+from copilot_runtime.graphs.run import GraphRun, launch_run
+from copilot_runtime.graphs.snapshot import ThreadSnapshot, read_snapshot
 
 DEFAULT_MAX_STEPS = 25
 

@@ -12,10 +12,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from graphs.context import RunContext
-from graphs.history import close_dangling_calls
-from graphs.prompt import system_message
-from graphs.state import AgentState
+from copilot_runtime.graphs.context import RunContext
+from copilot_runtime.graphs.history import close_dangling_calls
+from copilot_runtime.graphs.prompt import system_message
+from copilot_runtime.graphs.state import AgentState
 
 MODEL_NODE: Literal["model"] = "model"
 TOOLS_NODE: Literal["tools"] = "tools"

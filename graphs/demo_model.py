@@ -23,7 +23,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from graphs.demo_arguments import fill_arguments
+from copilot_runtime.graphs.demo_arguments import fill_arguments
 
 STOPWORDS = frozenset(
     [

@@ -25,7 +25,7 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
 )
 
-from graphs.errors import RunError
+from copilot_runtime.graphs.errors import RunError
 
 INTERNAL_ERROR = "The agent run failed because of an internal error; the server log has details."
 MODEL_RATE_LIMITED = (

@@ -11,11 +11,11 @@ from ag_ui.core import BaseEvent, RunAgentInput, StateSnapshotEvent
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Durability
 
-from actions import ActionContext
-from graphs.channel import EventSink, launched
-from graphs.messages import langchain_messages
-from graphs.run import GraphRun, launch_run
-from graphs.snapshot import ThreadSnapshot, read_snapshot
+from copilot_runtime.actions import ActionContext
+from copilot_runtime.graphs.channel import EventSink, launched
+from copilot_runtime.graphs.messages import langchain_messages
+from copilot_runtime.graphs.run import GraphRun, launch_run
+from copilot_runtime.graphs.snapshot import ThreadSnapshot, read_snapshot
 
 CompiledGraph = Any  # a compiled LangGraph graph (Pregel); its type parameters vary per graph
 

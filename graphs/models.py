@@ -10,8 +10,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from graphs.demo_model import DemoChatModel
-from graphs.errors import ModelConfigurationError
+from copilot_runtime.graphs.demo_model import DemoChatModel
+from copilot_runtime.graphs.errors import ModelConfigurationError
 
 DEMO = "demo"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -142,7 +142,7 @@ def openai_chat_model(
     """
     from openai import OpenAIError
 
-    from graphs.openai_stream import StreamingChatOpenAI
+    from copilot_runtime.graphs.openai_stream import StreamingChatOpenAI
 
     env = os.environ if environ is None else environ
     options = options or ModelOptions()

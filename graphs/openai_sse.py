@@ -19,7 +19,7 @@ import orjson
 from langchain_openai._compat import httpx as sdk_httpx  # httpx or httpx2, as openai uses
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
-from graphs.model_http import body_chunks
+from copilot_runtime.graphs.model_http import body_chunks
 
 logger = logging.getLogger(__name__)
 

@@ -39,10 +39,10 @@ from langchain_openai.chat_models.base import (
     _handle_openai_bad_request,
 )
 
-from graphs.model_http import completions_in_loop
-from graphs.openai_request import streamed_completion
-from graphs.openai_sse import chunk_dicts
-from graphs.tokens import TokenCallback, token_sink
+from copilot_runtime.graphs.model_http import completions_in_loop
+from copilot_runtime.graphs.openai_request import streamed_completion
+from copilot_runtime.graphs.openai_sse import chunk_dicts
+from copilot_runtime.graphs.tokens import TokenCallback, token_sink
 
 # Delta fields ChatOpenAI's converter reads; a delta with any other field takes its path.
 _DELTA_FIELDS = frozenset(("content", "role", "tool_calls", "function_call", "refusal"))

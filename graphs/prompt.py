@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from langchain_core.messages import SystemMessage
 from pydantic import JsonValue
 
-from graphs.context import RunContext
+from copilot_runtime.graphs.context import RunContext
 
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful assistant inside an application. Use the available tools when they help "

@@ -27,13 +27,13 @@ from ag_ui.core import (
 )
 from pydantic import JsonValue
 
-from actions import ActionContext, resolve_actions
-from graphs.agent import Agent
-from graphs.graph_agent import GraphAgent
-from graphs.record_html import record_html
-from graphs.table import Table
-from graphs.threads import fork_events
-from graphs.transcript import Transcript
+from copilot_runtime.actions import ActionContext, resolve_actions
+from copilot_runtime.graphs.agent import Agent
+from copilot_runtime.graphs.graph_agent import GraphAgent
+from copilot_runtime.graphs.record_html import record_html
+from copilot_runtime.graphs.table import Table
+from copilot_runtime.graphs.threads import fork_events
+from copilot_runtime.graphs.transcript import Transcript
 
 # The events that carry what the model produces; the first one marks the first token.
 TOKEN_EVENTS = frozenset({EventType.TEXT_MESSAGE_CONTENT, EventType.TOOL_CALL_ARGS})

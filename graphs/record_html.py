@@ -6,10 +6,10 @@ import html
 import json
 from typing import TYPE_CHECKING
 
-from graphs.table import html_table
+from copilot_runtime.graphs.table import html_table
 
 if TYPE_CHECKING:
-    from graphs.record import RunRecord
+    from copilot_runtime.graphs.record import RunRecord
 
 STYLE = "font-family: system-ui, sans-serif; font-size: 13px; line-height: 1.4"
 

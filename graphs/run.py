@@ -15,13 +15,13 @@ from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
 from langgraph.types import Durability, StreamMode
 
-from actions import failure_summary
-from graphs.channel import EventChannel, EventSink, fill, launched
-from graphs.errors import StepLimitError
-from graphs.events import EventTranslator
-from graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
-from graphs.tokens import TokenCallback
-from graphs.usage import UsageTally
+from copilot_runtime.actions import failure_summary
+from copilot_runtime.graphs.channel import EventChannel, EventSink, fill, launched
+from copilot_runtime.graphs.errors import StepLimitError
+from copilot_runtime.graphs.events import EventTranslator
+from copilot_runtime.graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
+from copilot_runtime.graphs.tokens import TokenCallback
+from copilot_runtime.graphs.usage import UsageTally
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from ag_ui.core import Message
 from langgraph.pregel import Pregel
 from pydantic import JsonValue
 
-from graphs.messages import agui_messages
+from copilot_runtime.graphs.messages import agui_messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from langchain_core.messages import BaseMessage
 from langgraph.types import StateSnapshot
 from pydantic import JsonValue
 
-from actions import ActionContext
-from graphs.agent import Agent
-from graphs.graph_agent import GraphAgent
-from graphs.messages import langchain_messages
-from graphs.run import GraphRun, run_agent
-from graphs.table import Table
+from copilot_runtime.actions import ActionContext
+from copilot_runtime.graphs.agent import Agent
+from copilot_runtime.graphs.graph_agent import GraphAgent
+from copilot_runtime.graphs.messages import langchain_messages
+from copilot_runtime.graphs.run import GraphRun, run_agent
+from copilot_runtime.graphs.table import Table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ag_ui.core import TokenUsage
 from langchain_core.messages import AIMessage
 
-from graphs.events import messages_written
+from copilot_runtime.graphs.events import messages_written
 
 # The counts RUN_FINISHED.usage carries. @ag-ui/core 0.0.59 knows these and
 # reasoningTokens/cachedInputTokens; cacheWriteInputTokens came later, so it is never sent.

@@ -13,9 +13,6 @@ import openai
 import pytest
 import uvicorn
 
-from app.main import create_app
-from app.runtime import CopilotRuntime
-from app.settings import Settings
 from benchmarks.ab import _round, ratio_row, table_row
 from benchmarks.actions import actions
 from benchmarks.loadgen import LoadSpec, run_load
@@ -24,7 +21,10 @@ from benchmarks.procstat import UsageMeter
 from benchmarks.report import holds, render
 from benchmarks.scenarios import scenarios
 from benchmarks.servers import RUN_PATH, Server, free_port
-from graphs import StreamingChatOpenAI
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.app.settings import Settings
+from copilot_runtime.graphs import StreamingChatOpenAI
 from tests.openai_server import FakeOpenAIServer, Text
 
 

@@ -8,18 +8,27 @@ from types import ModuleType
 
 import pytest
 
-import actions
-import app
-import graphs
+import copilot_runtime
+from copilot_runtime import actions, app, graphs
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "copilot_runtime"
 FORBIDDEN = {
     # actions knows nothing about HTTP, LangGraph or protocols
-    "actions": ("graphs", "app", "langgraph", "fastapi", "starlette", "uvicorn", "ag_ui"),
+    "actions": (
+        f"{PACKAGE}.graphs",
+        f"{PACKAGE}.app",
+        "langgraph",
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "ag_ui",
+    ),
     # graphs knows nothing about HTTP or FastAPI
-    "graphs": ("app", "fastapi", "starlette", "uvicorn"),
+    "graphs": (f"{PACKAGE}.app", "fastapi", "starlette", "uvicorn"),
     "app": (),
 }
+OLD_TOP_LEVEL = ("app", "graphs", "actions")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -33,28 +42,57 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_imports_only_downwards(package: str) -> None:
-    offending = [
+def upward_imports(package: str) -> list[str]:
+    return [
         f"{path.relative_to(ROOT)} imports {name}"
         for path in sorted((ROOT / package).rglob("*.py"))
-        for name in imported_modules(path)
-        if name.split(".")[0] in FORBIDDEN[package]
+        for name in sorted(imported_modules(path))
+        if any(name == banned or name.startswith(banned + ".") for banned in FORBIDDEN[package])
     ]
-    assert offending == []
 
 
-@pytest.mark.parametrize("module", [actions, graphs])
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_only_downwards(package: str) -> None:
+    assert upward_imports(package) == []
+
+
+@pytest.mark.parametrize("folder", ["actions", "graphs", "app", "tests", "benchmarks"])
+def test_code_imports_the_package_by_its_one_name(folder: str) -> None:
+    # A bare `app`, `graphs` or `actions` would be whichever such package is first on the path:
+    # a user's own app/ package, say.
+    bare = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "node_modules" not in path.parts and ".peers" not in path.parts
+        for name in imported_modules(path)
+        if name.split(".")[0] in OLD_TOP_LEVEL
+    ]
+    assert bare == []
+
+
+@pytest.mark.parametrize("module", [copilot_runtime, actions, graphs])
 def test_public_surface_names_only_what_exists(module: ModuleType) -> None:
     # Ruff (RUF022) keeps __all__ sorted; this keeps it true.
     assert [name for name in module.__all__ if not hasattr(module, name)] == []
 
 
-def test_layer_check_would_catch_an_upward_import(tmp_path: Path) -> None:
-    sample = tmp_path / "sample.py"
-    sample.write_text("from app.server import Server\nimport fastapi\n")
-    assert imported_modules(sample) == {"app.server", "fastapi"}
+def test_layer_check_catches_an_upward_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "graphs").mkdir()
+    (tmp_path / "graphs" / "sneaky.py").write_text(
+        "from copilot_runtime.app.server import Server\nimport fastapi\n"
+    )
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert upward_imports("graphs") == [
+        "graphs/sneaky.py imports copilot_runtime.app.server",
+        "graphs/sneaky.py imports fastapi",
+    ]
 
 
-def test_app_package_is_importable() -> None:
-    assert app.__name__ == "app"
+def test_subpackages_are_importable_under_the_one_name() -> None:
+    assert (app.__name__, graphs.__name__, actions.__name__) == (
+        "copilot_runtime.app",
+        "copilot_runtime.graphs",
+        "copilot_runtime.actions",
+    )

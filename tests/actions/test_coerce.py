@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from actions import (
+from copilot_runtime.actions import (
     Action,
     ActionDefinitionError,
     Parameter,

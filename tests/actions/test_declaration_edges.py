@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 import pytest
 
-from actions import (
+from copilot_runtime.actions import (
     Action,
     ActionContext,
     ActionDefinitionError,

@@ -7,7 +7,7 @@ from typing import Any, Literal, NotRequired, Optional, TypedDict
 
 import pytest
 
-from actions import Action, ActionContext, ActionDefinitionError, Parameter, action
+from copilot_runtime.actions import Action, ActionContext, ActionDefinitionError, Parameter, action
 
 
 class Geo(TypedDict):
@@ -301,7 +301,7 @@ def test_action_declares_optional_when_argument_has_a_default() -> None:
 
 
 def test_action_gives_copilotkit_schema_when_function_is_typed() -> None:
-    from actions import parameters_json_schema
+    from copilot_runtime.actions import parameters_json_schema
 
     @action
     def book(city: str, nights: int, guests: list[str], breakfast: bool = False) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from actions import (
+from copilot_runtime.actions import (
     Action,
     ActionContext,
     ActionDefinitionError,

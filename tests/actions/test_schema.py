@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from actions import Parameter, parameters_json_schema, validate_arguments
+from copilot_runtime.actions import Parameter, parameters_json_schema, validate_arguments
 
 
 def locations(error: ValidationError) -> list[tuple[str | int, ...]]:

@@ -11,7 +11,7 @@ from langchain_core.messages import ToolCall, ToolMessage
 from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from actions import (
+from copilot_runtime.actions import (
     Action,
     ActionContext,
     ActionFailedError,

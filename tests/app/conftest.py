@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.main import create_app
-from app.runtime import CopilotRuntime
-from app.settings import Settings
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.app.settings import Settings
 from tests.fakes import assert_valid_stream, seq_ids
 
 BASE = "/api/copilotkit"

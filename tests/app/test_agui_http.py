@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from actions import Action, ActionContext
-from app.runtime import CopilotRuntime
+from copilot_runtime.actions import Action, ActionContext
+from copilot_runtime.app.runtime import CopilotRuntime
 from tests.app.conftest import BASE, body, run_events, serve, sse_events
 from tests.fakes import ScriptedChatModel, answer, calls
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.body_writer import BodyWriter
+from copilot_runtime.app.body_writer import BodyWriter
 
 
 class FakeServerSend:

@@ -11,7 +11,7 @@ import sys
 import pytest
 from fastapi import FastAPI
 
-from app.cli import GC_THRESHOLDS, app_from_environment
+from copilot_runtime.app.cli import GC_THRESHOLDS, app_from_environment
 
 
 def test_worker_app_tunes_the_garbage_collector_when_built(
@@ -33,12 +33,12 @@ def test_worker_app_tunes_the_garbage_collector_when_built(
 
 SUPERVISE = """
 import json, sys
-import app.cli
+import copilot_runtime.app.cli
 def serve_workers(app_factory, **options):  # stands in for starting the worker processes
     heavy = [m for m in ("fastapi", "langchain_core", "langgraph", "openai") if m in sys.modules]
     print(json.dumps({"factory": app_factory, "workers": options["workers"], "heavy": heavy}))
-app.cli.serve_workers = serve_workers
-sys.exit(app.cli.main(sys.argv[1:]))
+copilot_runtime.app.cli.serve_workers = serve_workers
+sys.exit(copilot_runtime.app.cli.main(sys.argv[1:]))
 """
 
 
@@ -60,7 +60,7 @@ def test_supervisor_of_workers_checks_the_configuration_without_importing_the_ap
     banner, started = done.stdout.splitlines()[-2:]
     assert "(model: offline demo model, workers: 2)" in banner
     assert json.loads(started) == {
-        "factory": "app.cli:app_from_environment",
+        "factory": "copilot_runtime.app.cli:app_from_environment",
         "workers": 2,
         "heavy": [],  # the workers import the app; the supervisor would hold ~115 MiB for nothing
     }

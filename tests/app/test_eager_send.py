@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.eager_send import EAGER_SEND
-from app.main import create_app
-from app.runtime import CopilotRuntime
+from copilot_runtime.app.eager_send import EAGER_SEND
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.runtime import CopilotRuntime
 from tests.app.conftest import BASE, body, run_events, run_scope, settings
 from tests.app.test_run_control import config_server, uvicorn_config
 from tests.fakes import ScriptedChatModel, answer, assert_valid_stream

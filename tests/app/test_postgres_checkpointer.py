@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import empty_checkpoint
 
-from app.postgres_checkpointer import PostgresCheckpointer
+from copilot_runtime.app.postgres_checkpointer import PostgresCheckpointer
 from tests.app.conftest import count_builds
 
 PG_URL = os.environ.get("COPILOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

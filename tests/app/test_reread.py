@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.reread import Reread
+from copilot_runtime.app.reread import Reread
 
 
 class Clock:

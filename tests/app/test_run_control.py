@@ -14,12 +14,12 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
-from actions import Action, ActionContext
-from app.errors import ConflictError
-from app.main import create_app
-from app.protocols.agui.inbound import run_input_from_body
-from app.runtime import CopilotRuntime
-from app.server import Server, start_run
+from copilot_runtime.actions import Action, ActionContext
+from copilot_runtime.app.errors import ConflictError
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
+from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.app.server import Server, start_run
 from tests.app.conftest import (
     BASE,
     body,

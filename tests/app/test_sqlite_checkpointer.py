@@ -14,10 +14,10 @@ from langgraph.checkpoint.base import CheckpointTuple, empty_checkpoint
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import ValidationError
 
-from app.checkpoints import open_checkpointer
-from app.settings import Settings
-from app.sqlite_checkpointer import SqliteCheckpointer
-from app.threads import open_thread_store
+from copilot_runtime.app.checkpoints import open_checkpointer
+from copilot_runtime.app.settings import Settings
+from copilot_runtime.app.sqlite_checkpointer import SqliteCheckpointer
+from copilot_runtime.app.threads import open_thread_store
 from tests.app.conftest import count_builds
 
 TABLES = {
@@ -131,7 +131,7 @@ async def test_checkpointer_takes_one_trip_to_the_database_thread_per_call(
 async def test_checkpointer_falls_back_to_upstream_calls_without_aiosqlite_internals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.sqlite_checkpointer.HAS_ONE_TRIP", False)
+    monkeypatch.setattr("copilot_runtime.app.sqlite_checkpointer.HAS_ONE_TRIP", False)
     results = []
     for cls, name in ((AsyncSqliteSaver, "upstream.sqlite"), (SqliteCheckpointer, "ours.sqlite")):
         async with cls.from_conn_string(str(tmp_path / name)) as saver:

@@ -10,7 +10,7 @@ from ag_ui.core import (
     ToolCallArgsEvent,
 )
 
-from app.protocols.agui.outbound import sse_frame
+from copilot_runtime.app.protocols.agui.outbound import sse_frame
 
 TRICKY = [
     "plain",

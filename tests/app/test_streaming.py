@@ -20,12 +20,12 @@ from ag_ui.core import (
     TextMessageStartEvent,
 )
 
-from actions import ActionContext
-from app.main import create_app
-from app.runs import ActiveRun
-from app.runtime import CopilotRuntime
-from app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
-from graphs import INTERNAL_ERROR, ThreadSnapshot
+from copilot_runtime.actions import ActionContext
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.runs import ActiveRun
+from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
+from copilot_runtime.graphs import INTERNAL_ERROR, ThreadSnapshot
 from tests.app.conftest import BASE, body, run_events, run_scope, serve, settings, sse_events
 from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
 

@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from actions import ActionContext
-from app.main import create_app
-from app.runtime import CopilotRuntime
-from app.settings import Settings
-from app.threads import open_thread_store
-from graphs import Agent, thread_history
+from copilot_runtime.actions import ActionContext
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.app.settings import Settings
+from copilot_runtime.app.threads import open_thread_store
+from copilot_runtime.graphs import Agent, thread_history
 from tests.app.conftest import BASE, body, serve, sse_events
 from tests.fakes import ScriptedChatModel, answer
 
@@ -179,7 +179,7 @@ async def test_thread_store_round_trips_on_each_database(
     backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if backend == "sqlite-public-calls":  # as with an aiosqlite without its private queue
-        monkeypatch.setattr("app.threads.HAS_ONE_TRIP", False)
+        monkeypatch.setattr("copilot_runtime.app.threads.HAS_ONE_TRIP", False)
     settings = (
         Settings(database_url=PG_URL)
         if backend == "postgres"

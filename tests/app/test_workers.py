@@ -10,7 +10,7 @@ from multiprocessing.reduction import ForkingPickler
 
 import pytest
 
-from app.workers import SPREADS_CONNECTIONS, WorkerSocket, bind_worker_socket
+from copilot_runtime.app.workers import SPREADS_CONNECTIONS, WorkerSocket, bind_worker_socket
 
 pytestmark = pytest.mark.skipif(not SPREADS_CONNECTIONS, reason="SO_REUSEPORT spreads on Linux")
 

@@ -48,7 +48,7 @@ def start_server(tmp: Path, *, model: str = "demo", **env: str) -> LiveServer:
     environ.pop("OPENAI_BASE_URL", None)
     environ.update(env)
     command = [
-        sys.executable, "-m", "app.cli", "serve", "--port", str(port),
+        sys.executable, "-m", "copilot_runtime.app.cli", "serve", "--port", str(port),
         "--actions", "tests.e2e.served_actions:actions", "--model", model,
     ]  # fmt: skip
     log = (tmp / f"server-{port}.log").open("wb")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from actions import Action, ActionContext, action
-from actions.examples import example_actions
+from copilot_runtime.actions import Action, ActionContext, action
+from copilot_runtime.actions.examples import example_actions
 
 
 @action

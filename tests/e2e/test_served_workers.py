@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from app.workers import SPREADS_CONNECTIONS
+from copilot_runtime.app.workers import SPREADS_CONNECTIONS
 from tests.e2e.conftest import LiveServer, start_server
 
 LISTEN, ESTABLISHED = "0A", "01"  # TCP states as /proc/net/tcp writes them

@@ -4,8 +4,8 @@ from typing import Any
 
 from ag_ui.core import Context, RunAgentInput, Tool, UserMessage
 
-from actions import Action, Parameter
-from graphs import Agent
+from copilot_runtime.actions import Action, Parameter
+from copilot_runtime.graphs import Agent
 from tests.fakes import assert_valid_stream, dumped
 
 

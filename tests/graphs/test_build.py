@@ -7,8 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from actions import Action
-from graphs import Agent
+from copilot_runtime.actions import Action
+from copilot_runtime.graphs import Agent
 from tests.fakes import ScriptedChatModel, answer, calls, seq_ids, types
 from tests.graphs.conftest import collect, run_input
 

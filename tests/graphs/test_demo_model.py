@@ -6,8 +6,13 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 
-from actions import action
-from graphs import Agent, DemoChatModel, ModelConfigurationError, chat_model_from_spec
+from copilot_runtime.actions import action
+from copilot_runtime.graphs import (
+    Agent,
+    DemoChatModel,
+    ModelConfigurationError,
+    chat_model_from_spec,
+)
 from tests.graphs.conftest import SAY_HELLO, collect, run_input
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.messages import HumanMessage
 
-from graphs import Agent, ModelOptions, StepLimitError, openai_chat_model
-from graphs.failures import run_failure
+from copilot_runtime.graphs import Agent, ModelOptions, StepLimitError, openai_chat_model
+from copilot_runtime.graphs.failures import run_failure
 from tests.graphs.conftest import collect, run_input
 from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate
 

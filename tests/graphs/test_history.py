@@ -13,9 +13,9 @@ from langchain_core.messages.tool import ToolCall as ToolCallDict
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs import Agent
-from graphs.history import INTERRUPTED_CALL, close_dangling_calls, reconcile
-from graphs.messages import langchain_messages
+from copilot_runtime.graphs import Agent
+from copilot_runtime.graphs.history import INTERRUPTED_CALL, close_dangling_calls, reconcile
+from copilot_runtime.graphs.messages import langchain_messages
 from tests.fakes import ScriptedChatModel, answer
 from tests.graphs.conftest import collect, run_input
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from actions.examples import getWeather
-from graphs import Agent, ModelOptions, chat_model_from_spec
+from copilot_runtime.actions.examples import getWeather
+from copilot_runtime.graphs import Agent, ModelOptions, chat_model_from_spec
 from tests.fakes import tool_args
 from tests.graphs.conftest import collect, run_input
 

@@ -8,8 +8,8 @@ import openai
 import pytest
 from langchain_core.messages import HumanMessage
 
-from graphs import StreamingChatOpenAI, aiohttp_transport
-from graphs.model_http import completions_in_loop
+from copilot_runtime.graphs import StreamingChatOpenAI, aiohttp_transport
+from copilot_runtime.graphs.model_http import completions_in_loop
 from tests.openai_server import Failure, FakeOpenAIServer, Text
 
 

@@ -9,7 +9,12 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_openai import ChatOpenAI
 
-from graphs import ModelConfigurationError, ModelOptions, chat_model_from_spec, openai_chat_model
+from copilot_runtime.graphs import (
+    ModelConfigurationError,
+    ModelOptions,
+    chat_model_from_spec,
+    openai_chat_model,
+)
 from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate, ToolCalls, call
 
 KEY = {"OPENAI_API_KEY": "sk-fake"}

@@ -9,7 +9,7 @@ import pytest
 from openai._utils import async_maybe_transform
 from pydantic import BaseModel
 
-from graphs.openai_request import streamed_completion
+from copilot_runtime.graphs.openai_request import streamed_completion
 from tests.openai_server import FakeOpenAIServer, RecordedRequest, Text
 
 WALK = "openai.resources.chat.completions.completions.async_maybe_transform"

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
-from graphs import Agent, StreamingChatOpenAI, aiohttp_transport
+from copilot_runtime.graphs import Agent, StreamingChatOpenAI, aiohttp_transport
 from tests.fakes import dumped, seq_ids
 from tests.openai_server import Failure, FakeOpenAIServer, Text, ToolCalls, call
 

@@ -11,8 +11,8 @@ from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 
-from actions import ActionContext, action
-from graphs import (
+from copilot_runtime.actions import ActionContext, action
+from copilot_runtime.graphs import (
     Agent,
     GraphAgent,
     Table,

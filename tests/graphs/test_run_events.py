@@ -7,8 +7,8 @@ from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from actions import Action, Parameter
-from graphs import Agent
+from copilot_runtime.actions import Action, Parameter
+from copilot_runtime.graphs import Agent
 from tests.fakes import ScriptedChatModel, answer, calls, seq_ids, tool_args, types
 from tests.graphs.conftest import FETCH, SAY_HELLO, collect, run_input
 

@@ -24,8 +24,8 @@ from langchain_core.messages import SystemMessage as LcSystemMessage
 from langchain_core.messages import ToolMessage as LcToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from actions import Action, ActionContext, ActionDefinitionError, Parameter
-from graphs import Agent
+from copilot_runtime.actions import Action, ActionContext, ActionDefinitionError, Parameter
+from copilot_runtime.graphs import Agent
 from tests.fakes import ScriptedChatModel, answer, calls, seq_ids
 from tests.graphs.conftest import SAY_HELLO, collect, run_input
 

@@ -10,9 +10,15 @@ from ag_ui.core import BaseEvent
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Durability
 
-from actions import Action
-from graphs import Agent, DemoChatModel, record_conversation, record_run, thread_history
-from graphs.channel import EventChannel, stop_task
+from copilot_runtime.actions import Action
+from copilot_runtime.graphs import (
+    Agent,
+    DemoChatModel,
+    record_conversation,
+    record_run,
+    thread_history,
+)
+from copilot_runtime.graphs.channel import EventChannel, stop_task
 from tests.fakes import ScriptedChatModel, answer, calls
 from tests.graphs.conftest import run_input
 from tests.graphs.test_record import agent, getWeather, weather_turns

@@ -13,9 +13,9 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_openai import ChatOpenAI
 
-from graphs import EventTranslator, StreamingChatOpenAI
-from graphs.openai_stream import _text_only
-from graphs.tokens import TokenCallback, token_sink
+from copilot_runtime.graphs import EventTranslator, StreamingChatOpenAI
+from copilot_runtime.graphs.openai_stream import _text_only
+from copilot_runtime.graphs.tokens import TokenCallback, token_sink
 from tests.fakes import dumped
 from tests.graphs.test_openai_stream import (
     HELLO,

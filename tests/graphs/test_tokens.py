@@ -11,9 +11,9 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
-from actions import Action, ActionContext
-from graphs import Agent, GraphRun, run_agent
-from graphs.channel import EventChannel
+from copilot_runtime.actions import Action, ActionContext
+from copilot_runtime.graphs import Agent, GraphRun, run_agent
+from copilot_runtime.graphs.channel import EventChannel
 from tests.fakes import ScriptedChatModel, answer, calls, dumped, seq_ids
 from tests.graphs.conftest import FETCH, SAY_HELLO, run_input
 

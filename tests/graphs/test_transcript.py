@@ -16,7 +16,7 @@ from ag_ui.core import (
     UserMessage,
 )
 
-from graphs import Transcript
+from copilot_runtime.graphs import Transcript
 
 USER = UserMessage(id="u1", content="hi")
 

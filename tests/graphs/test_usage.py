@@ -7,9 +7,9 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langchain_core.messages.ai import UsageMetadata
 
-from actions import action
-from graphs import Agent, ModelOptions, openai_chat_model
-from graphs.usage import UsageTally
+from copilot_runtime.actions import action
+from copilot_runtime.graphs import Agent, ModelOptions, openai_chat_model
+from copilot_runtime.graphs.usage import UsageTally
 from tests.fakes import ScriptedChatModel, calls, seq_ids
 from tests.graphs.conftest import collect, run_input
 from tests.openai_server import Failure, FakeOpenAIServer, Text, ToolCalls, call

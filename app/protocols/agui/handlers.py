@@ -15,12 +15,17 @@ from ag_ui.core import (
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.context import action_context
-from app.protocols.agui.inbound import run_input_from_body
-from app.protocols.agui.info import runtime_info
-from app.protocols.agui.outbound import SSE_HEADERS, EventStreamResponse, sse_batch, sse_frames
-from app.pushed_response import PushedResponse
-from app.server import Server, start_run
+from copilot_runtime.app.context import action_context
+from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
+from copilot_runtime.app.protocols.agui.info import runtime_info
+from copilot_runtime.app.protocols.agui.outbound import (
+    SSE_HEADERS,
+    EventStreamResponse,
+    sse_batch,
+    sse_frames,
+)
+from copilot_runtime.app.pushed_response import PushedResponse
+from copilot_runtime.app.server import Server, start_run
 
 STOPPED = {"type": "RUN_ERROR", "message": "Run stopped by user", "code": "STOPPED"}
 

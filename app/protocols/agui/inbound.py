@@ -9,7 +9,7 @@ from ag_ui.core import RunAgentInput
 from pydantic import ValidationError
 from starlette.requests import Request
 
-from app.errors import BadRequestError, UnsupportedMediaError
+from copilot_runtime.app.errors import BadRequestError, UnsupportedMediaError
 
 MEDIA_PART_TYPES = {"image": "image", "audio": "audio", "video": "video"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from app.runtime import CopilotRuntime
+from copilot_runtime.app.runtime import CopilotRuntime
 
 
 def package_version() -> str:

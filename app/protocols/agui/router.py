@@ -8,55 +8,54 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.errors import BadRequestError
-from app.protocols.agui import handlers
-from app.protocols.agui.inbound import json_body
-from app.protocols.agui.threads import threads_router
-from app.protocols.graphql import graphql_response
-from app.server import Server, server_of
+from copilot_runtime.app.errors import BadRequestError, ProtocolRoute, base_url_paths
+from copilot_runtime.app.protocols.agui import handlers
+from copilot_runtime.app.protocols.agui.inbound import json_body
+from copilot_runtime.app.protocols.agui.threads import threads_router
+from copilot_runtime.app.protocols.graphql import graphql_response
+from copilot_runtime.app.server import Server
 
 ENVELOPE_METHODS = ("info", "agent/run", "agent/connect", "agent/stop")
 
 
-def agui_router(*, rest_routes: bool = True) -> APIRouter:
-    """Routes relative to the base path; without `rest_routes`, only the envelope."""
-    router = APIRouter()
+def agui_router(server: Server, prefix: str) -> APIRouter:
+    """Routes under the base path `prefix` (without the settings' `rest_routes`: the envelope)."""
+    router = APIRouter(prefix=prefix, route_class=ProtocolRoute)
 
-    @router.post("")
-    @router.post("/")
     async def single_route(request: Request) -> Response:
-        return await envelope(server_of(request), request, await json_body(request))
+        return await envelope(server, request, await json_body(request))
 
-    if rest_routes:
-        _add_rest_routes(router)
-        router.include_router(threads_router(server_of))
+    for path in base_url_paths(prefix):
+        router.add_api_route(path, single_route, methods=["POST"])
+
+    if server.settings.rest_routes:
+        _add_rest_routes(router, server)
+        router.include_router(threads_router(server))  # under the same prefix
     return router
 
 
-def _add_rest_routes(router: APIRouter) -> None:
+def _add_rest_routes(router: APIRouter, server: Server) -> None:
     @router.get("/info")
     async def info(request: Request) -> Response:
-        return handlers.info(server_of(request))
+        return handlers.info(server)
 
     @router.post("/agent/{agent_id}/run")
     async def run(request: Request, agent_id: str) -> Response:
-        return await handlers.run(server_of(request), request, agent_id, await json_body(request))
+        return await handlers.run(server, request, agent_id, await json_body(request))
 
     @router.get("/agent/{agent_id}/run/health")
     async def health(request: Request, agent_id: str) -> Response:
-        server_of(request).agent(agent_id)
+        server.agent(agent_id)
         return JSONResponse({"status": "ok", "agent": {"name": agent_id}})
 
     @router.post("/agent/{agent_id}/connect")
     async def connect(request: Request, agent_id: str) -> Response:
-        return await handlers.connect(
-            server_of(request), request, agent_id, await json_body(request)
-        )
+        return await handlers.connect(server, request, agent_id, await json_body(request))
 
     @router.post("/agent/{agent_id}/stop/{thread_id}")
     async def stop(request: Request, agent_id: str, thread_id: str) -> Response:
         body = await json_body(request, required=False)
-        return await handlers.stop(server_of(request), agent_id, thread_id, body)
+        return await handlers.stop(server, agent_id, thread_id, body)
 
 
 async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Response:

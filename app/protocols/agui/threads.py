@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.context import action_context
-from app.errors import BadRequestError, NotFoundError
-from app.protocols.agui.inbound import json_body
-from app.server import Server
-from app.threads import ThreadRecord, ThreadStore
+from copilot_runtime.app.context import action_context
+from copilot_runtime.app.errors import BadRequestError, NotFoundError, ProtocolRoute
+from copilot_runtime.app.protocols.agui.inbound import json_body
+from copilot_runtime.app.server import Server
+from copilot_runtime.app.threads import ThreadRecord, ThreadStore
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
 
-def threads_router(server_of: Callable[[Request], Server]) -> APIRouter:
-    """Routes relative to the base path; `server_of(request)` gives the app's Server."""
-    router = APIRouter()
+def threads_router(server: Server) -> APIRouter:
+    """Routes relative to the base path."""
+    router = APIRouter(route_class=ProtocolRoute)
 
     @router.get("/threads")
     async def list_threads(request: Request) -> Response:
-        server, owner, agent_id = _caller(server_of(request), request, request.query_params)
+        owner, agent_id = _caller(server, request, request.query_params)
         query = request.query_params
         try:
             limit = min(max(int(query.get("limit") or DEFAULT_PAGE), 1), MAX_PAGE)
@@ -43,7 +42,7 @@ def threads_router(server_of: Callable[[Request], Server]) -> APIRouter:
 
     @router.get("/threads/{thread_id}/{view}")
     async def inspect(request: Request, thread_id: str, view: str) -> Response:
-        server, owner, agent_id = _caller(server_of(request), request, request.query_params)
+        owner, agent_id = _caller(server, request, request.query_params)
         if view not in ("messages", "state", "events"):
             raise NotFoundError(f"No route GET /threads/{thread_id}/{view}")
         await _owned(server, thread_id, owner, agent_id)
@@ -63,7 +62,7 @@ def threads_router(server_of: Callable[[Request], Server]) -> APIRouter:
     @router.patch("/threads/{thread_id}")
     async def update(request: Request, thread_id: str) -> Response:
         body = await json_body(request)
-        server, owner, agent_id = _caller(server_of(request), request, body)
+        owner, agent_id = _caller(server, request, body)
         record = await _owned(server, thread_id, owner, agent_id)
         name, archived = _changes(body)
         changed = await _store(server).update(record, name=name, archived=archived)
@@ -72,7 +71,7 @@ def threads_router(server_of: Callable[[Request], Server]) -> APIRouter:
     @router.post("/threads/{thread_id}/archive")
     async def archive(request: Request, thread_id: str) -> Response:
         body = await json_body(request, required=False)
-        server, owner, agent_id = _caller(server_of(request), request, body)
+        owner, agent_id = _caller(server, request, body)
         record = await _owned(server, thread_id, owner, agent_id)
         await _store(server).update(record, archived=True)
         return JSONResponse({"threadId": thread_id, "archived": True})
@@ -80,7 +79,7 @@ def threads_router(server_of: Callable[[Request], Server]) -> APIRouter:
     @router.delete("/threads/{thread_id}")
     async def delete(request: Request, thread_id: str) -> Response:
         body = await json_body(request, required=False)
-        server, owner, agent_id = _caller(server_of(request), request, body or request.query_params)
+        owner, agent_id = _caller(server, request, body or request.query_params)
         await _owned(server, thread_id, owner, agent_id)
         await server.agent(agent_id).delete_thread(thread_id)
         await _store(server).delete(thread_id)
@@ -98,13 +97,13 @@ def _changes(body: dict[str, Any]) -> tuple[str | None, bool | None]:
     return name, archived
 
 
-def _caller(server: Server, request: Request, source: Any) -> tuple[Server, str, str]:
+def _caller(server: Server, request: Request, source: Any) -> tuple[str, str]:
     agent_id = source.get("agentId") if hasattr(source, "get") else None
     if not isinstance(agent_id, str) or not agent_id:
         raise BadRequestError("agentId is required")
     server.agent(agent_id)
     context = action_context(request, agent_id=agent_id, thread_id=None, properties={})
-    return server, server.runtime.owner(context), agent_id
+    return server.runtime.owner(context), agent_id
 
 
 def _store(server: Server) -> ThreadStore:

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.context import action_context
-from app.protocols.graphql.framing import (
+from copilot_runtime.app.context import action_context
+from copilot_runtime.app.protocols.graphql.framing import (
     MULTIPART_END,
     SSE_END,
     SSE_KEEPALIVE,
@@ -22,18 +22,18 @@ from app.protocols.graphql.framing import (
     multipart_part,
     sse_event,
 )
-from app.protocols.graphql.inbound import GraphqlRun, reconciled, run_from_graphql
-from app.protocols.graphql.outbound import ROOT, AgentSession, GraphqlEncoder, Json
-from app.protocols.graphql.schema import (
+from copilot_runtime.app.protocols.graphql.inbound import GraphqlRun, reconciled, run_from_graphql
+from copilot_runtime.app.protocols.graphql.outbound import ROOT, AgentSession, GraphqlEncoder, Json
+from copilot_runtime.app.protocols.graphql.schema import (
     GraphqlRequestError,
     Operation,
     execution_schema,
     without_incremental_directives,
 )
-from app.protocols.graphql.wire import GenerateArguments
-from app.pushed_response import PushedResponse
-from app.server import Server, start_run
-from app.streaming import Batch
+from copilot_runtime.app.protocols.graphql.wire import GenerateArguments
+from copilot_runtime.app.pushed_response import PushedResponse
+from copilot_runtime.app.server import Server, start_run
+from copilot_runtime.app.streaming import Batch
 
 
 def utc_now() -> str:

@@ -30,8 +30,8 @@ from ag_ui.core import (
 from graphql import GraphQLError
 from pydantic import JsonValue
 
-from app.protocols.graphql.schema import GraphqlRequestError
-from app.protocols.graphql.wire import (
+from copilot_runtime.app.protocols.graphql.schema import GraphqlRequestError
+from copilot_runtime.app.protocols.graphql.wire import (
     ActionExecutionMessageInput,
     ActionInput,
     GenerateArguments,
@@ -40,7 +40,7 @@ from app.protocols.graphql.wire import (
     MessageInput,
     TextMessageInput,
 )
-from app.runtime import DEFAULT_AGENT_ID
+from copilot_runtime.app.runtime import DEFAULT_AGENT_ID
 
 TOOL_TEXT = "message {id}: a TextMessage cannot have role 'tool'; send a ResultMessage"
 NOT_JSON = "{what} is not valid JSON: {error}"

@@ -11,13 +11,13 @@ from ag_ui.core import AssistantMessage, Message, TextPart, ToolMessage, UserMes
 from graphql import ExecutionResult, GraphQLError, execute
 from pydantic import JsonValue
 
-from app.protocols.graphql.schema import (
+from copilot_runtime.app.protocols.graphql.schema import (
     Operation,
     execution_schema,
     without_incremental_directives,
 )
-from app.protocols.graphql.wire import LoadAgentStateInput
-from app.runtime import CopilotRuntime
+from copilot_runtime.app.protocols.graphql.wire import LoadAgentStateInput
+from copilot_runtime.app.runtime import CopilotRuntime
 
 HELLO = "Hello World"
 UNKNOWN_AGENT = "Agent '{name}' was not found. Available agents: {available}."

@@ -13,23 +13,31 @@ from pydantic import JsonValue
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from actions import ActionDefinitionError
-from app.errors import BadRequestError, MethodNotAllowedError, ProtocolError
-from app.protocols.graphql.framing import negotiate
-from app.protocols.graphql.generate import generate_response
-from app.protocols.graphql.queries import run_query
-from app.protocols.graphql.schema import GraphqlRequestError, Operation, prepare_operation
-from app.server import Server, server_of
+from copilot_runtime.actions import ActionDefinitionError
+from copilot_runtime.app.errors import (
+    BadRequestError,
+    MethodNotAllowedError,
+    ProtocolError,
+    ProtocolRoute,
+    base_url_paths,
+)
+from copilot_runtime.app.protocols.graphql.framing import negotiate
+from copilot_runtime.app.protocols.graphql.generate import generate_response
+from copilot_runtime.app.protocols.graphql.queries import run_query
+from copilot_runtime.app.protocols.graphql.schema import (
+    GraphqlRequestError,
+    Operation,
+    prepare_operation,
+)
+from copilot_runtime.app.server import Server
 
 logger = logging.getLogger(__name__)
 
 
-def graphql_router() -> APIRouter:
+def graphql_router(server: Server, prefix: str) -> APIRouter:
     """`GET {base}?query=...`: queries only, as GraphQL over HTTP allows (mutations are POST)."""
-    router = APIRouter()
+    router = APIRouter(prefix=prefix, route_class=ProtocolRoute)
 
-    @router.get("")
-    @router.get("/")
     async def graphql_get(request: Request) -> Response:
         params = request.query_params
         variables = _json_param(params.get("variables"))
@@ -38,8 +46,10 @@ def graphql_router() -> APIRouter:
             "operationName": params.get("operationName"),
             "variables": variables,
         }
-        return await graphql_response(server_of(request), request, body, is_get=True)
+        return await graphql_response(server, request, body, is_get=True)
 
+    for path in base_url_paths(prefix):
+        router.add_api_route(path, graphql_get, methods=["GET"])
     return router
 
 

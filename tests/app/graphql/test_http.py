@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from actions import Action, ActionContext, ActionDefinitionError, Parameter
-from app.main import create_app
-from app.runtime import CopilotRuntime
+from copilot_runtime.actions import Action, ActionContext, ActionDefinitionError, Parameter
+from copilot_runtime.app.main import create_app
+from copilot_runtime.app.runtime import CopilotRuntime
 from tests.app.conftest import BASE, run_scope, serve, settings
 from tests.app.graphql.documents import (
     LOAD_AGENT_STATE,

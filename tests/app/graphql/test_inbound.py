@@ -21,10 +21,14 @@ from ag_ui.core import (
     UserMessage,
 )
 
-from app.protocols.agui.inbound import run_input_from_body
-from app.protocols.graphql.inbound import agui_messages, reconciled, run_from_graphql
-from app.protocols.graphql.schema import GraphqlRequestError
-from app.protocols.graphql.wire import GenerateArguments, MessageInput
+from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
+from copilot_runtime.app.protocols.graphql.inbound import (
+    agui_messages,
+    reconciled,
+    run_from_graphql,
+)
+from copilot_runtime.app.protocols.graphql.schema import GraphqlRequestError
+from copilot_runtime.app.protocols.graphql.wire import GenerateArguments, MessageInput
 from tests.app.graphql.documents import message, text
 from tests.fakes import seq_ids
 

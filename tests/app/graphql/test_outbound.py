@@ -25,7 +25,11 @@ from ag_ui.core import (
     ToolCallStartEvent,
 )
 
-from app.protocols.graphql.outbound import EMITTED_EVENTS, AgentSession, GraphqlEncoder
+from copilot_runtime.app.protocols.graphql.outbound import (
+    EMITTED_EVENTS,
+    AgentSession,
+    GraphqlEncoder,
+)
 from tests.fakes import seq_ids
 
 ROOT = "generateCopilotResponse"

@@ -6,7 +6,7 @@ import pytest
 from graphql import print_ast
 from pydantic import JsonValue
 
-from app.protocols.graphql.schema import (
+from copilot_runtime.app.protocols.graphql.schema import (
     GraphqlRequestError,
     checked_document,
     copilot_schema,

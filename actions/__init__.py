@@ -16,7 +16,7 @@ from copilot_runtime.actions.resolve import (
     resolve_actions,
 )
 from copilot_runtime.actions.schema import parameters_json_schema, validate_arguments
-from copilot_runtime.actions.tools import tool_from_action
+from copilot_runtime.actions.tools import run_action, tool_from_action
 
 __all__ = [
     "Action",
@@ -35,6 +35,7 @@ __all__ = [
     "failure_summary",
     "parameters_json_schema",
     "resolve_actions",
+    "run_action",
     "tool_from_action",
     "validate_arguments",
 ]

@@ -8,6 +8,7 @@ import asyncio
 import functools
 import inspect
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -54,16 +55,7 @@ def tool_from_action(action: Action, context: ActionContext) -> StructuredTool:
     """
 
     async def run(**arguments: Any) -> tuple[str, Any]:
-        try:
-            kwargs = validate_arguments(action.name, action.parameters, arguments)
-        except ValidationError as error:
-            problems = describe_validation_error(error)
-            message = INVALID_ARGUMENTS.format(name=action.name, problems=problems)
-            raise ToolException(message) from error
-        if action.wants_context:
-            kwargs[CONTEXT_ARGUMENT] = context  # type: ignore[assignment]  # not JSON, by design
-        result = await _call_handler(action, kwargs)
-        return content_from_result(action.name, result), result
+        return await _run(action, context, arguments)
 
     return StructuredTool(
         name=action.name,
@@ -73,6 +65,34 @@ def tool_from_action(action: Action, context: ActionContext) -> StructuredTool:
         response_format="content_and_artifact",
         handle_tool_error=True,
     )
+
+
+async def run_action(
+    action: Action, arguments: Mapping[str, Any], context: ActionContext
+) -> tuple[str, bool]:
+    """Run the action once, outside any graph: the result text the model would read, and
+    whether the call failed (invalid arguments, ActionFailedError or any other exception, as
+    `tool_from_action` reports them)."""
+    try:
+        content, _result = await _run(action, context, arguments)
+    except ToolException as error:
+        return str(error), True
+    return content, False
+
+
+async def _run(
+    action: Action, context: ActionContext, arguments: Mapping[str, Any]
+) -> tuple[str, Any]:
+    try:
+        kwargs = validate_arguments(action.name, action.parameters, dict(arguments))
+    except ValidationError as error:
+        problems = describe_validation_error(error)
+        message = INVALID_ARGUMENTS.format(name=action.name, problems=problems)
+        raise ToolException(message) from error
+    if action.wants_context:
+        kwargs[CONTEXT_ARGUMENT] = context  # type: ignore[assignment]  # not JSON, by design
+    result = await _call_handler(action, kwargs)
+    return content_from_result(action.name, result), result
 
 
 async def _call_handler(action: Action, kwargs: dict[str, Any]) -> Any:

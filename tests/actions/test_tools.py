@@ -19,6 +19,7 @@ from copilot_runtime.actions import (
     action,
     action_from_dict,
     parameters_json_schema,
+    run_action,
     tool_from_action,
 )
 
@@ -502,3 +503,38 @@ async def test_tool_uses_its_own_context_when_same_action_serves_two_requests() 
     results = await asyncio.gather(call(admin, {}), call(viewer, {}))
 
     assert [m.content for m in results] == ["admin", "viewer"]
+
+
+# --- one call outside a graph (the remote-endpoint protocol) ----------------------------------
+
+
+async def test_run_action_gives_the_text_the_model_reads_and_the_context_to_the_handler() -> None:
+    def whoami(userId: str, context: ActionContext) -> dict[str, Any]:
+        return {"user": userId, "role": context.properties["role"]}
+
+    act = Action(name="whoami", parameters=(Parameter(name="userId"),), handler=whoami)
+    assert await run_action(act, {"userId": "7"}, CONTEXT) == (
+        '{"user":"7","role":"admin"}',
+        False,
+    )
+
+
+async def test_run_action_reports_failures_as_the_tool_does_without_the_exception_text() -> None:
+    def broken() -> str:
+        raise RuntimeError("secret-token-123")
+
+    def refusing() -> str:
+        raise ActionFailedError("not allowed")
+
+    lookup = Action(name="lookup", parameters=(Parameter(name="n", type="number"),), handler=str)
+    outcomes = [
+        await run_action(Action(name="broken", handler=broken), {}, CONTEXT),
+        await run_action(Action(name="refusing", handler=refusing), {}, CONTEXT),
+        await run_action(lookup, {"n": "x"}, CONTEXT),
+    ]
+    assert [failed for _, failed in outcomes] == [True, True, True]
+    assert outcomes[0][0] == (
+        "Error: broken failed with an internal error. Do not retry it with the same arguments."
+    )
+    assert outcomes[1][0] == "Error: refusing failed: not allowed"
+    assert outcomes[2][0].startswith("Error: invalid arguments for lookup: n")

@@ -22,6 +22,7 @@ from copilot_runtime.app.coordination import open_postgres_coordinator
 from copilot_runtime.app.errors import NotStartedError
 from copilot_runtime.app.protocols.agui.router import agui_router
 from copilot_runtime.app.protocols.graphql import graphql_router
+from copilot_runtime.app.protocols.remote import remote_router
 from copilot_runtime.app.runs import RunRegistry
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.server import Server
@@ -96,7 +97,10 @@ def copilotkit_router(
             raise NotStartedError()
 
     router = APIRouter(lifespan=lifespan)
-    for routes in (agui_router(server, prefix), graphql_router(server, prefix)):
+    protocols = [agui_router(server, prefix), graphql_router(server, prefix)]
+    if settings.remote_endpoint_path.strip("/"):  # on the host app, beside the base path
+        protocols.append(remote_router(server, "/" + settings.remote_endpoint_path.strip("/")))
+    for routes in protocols:
         router.include_router(routes, dependencies=[Depends(require_started)])
     return router, server
 

@@ -106,6 +106,9 @@ class CopilotRuntime:
                 so thread lists show each user their own threads; None: one shared namespace.
         """
         self.identify_user = identify_user
+        self.actions = actions
+        """The runtime's own actions (the default agent's), as given: also offered to Node
+        runtimes through the remote-endpoint protocol."""
         self.is_attached = False
         """Whether an endpoint serves this runtime (its agents keep one set of threads)."""
         if isinstance(model, BaseChatModel):

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     """A run on a thread that is already running: refuse it (409) or stop the old one first."""
     rest_routes: bool = True
     """False serves only the single-route envelope (POST {base}), like CopilotKit's v1 helpers."""
+    remote_endpoint_path: str = "/copilotkit_remote"
+    """Where Node runtimes pinned to CopilotKit <= 1.10 reach this runtime's actions and agents
+    (`remoteEndpoints: [{ url }]`, the copilotkit Python SDK's protocol); on the host app, not
+    under the base path. Empty: not served."""
     log_level: str = "INFO"
     workers: int = Field(default=1, ge=1)
     """Server processes (`serve --workers`); threads are shared through the checkpointer."""

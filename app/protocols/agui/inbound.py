@@ -39,15 +39,19 @@ def run_input_from_body(body: Any) -> RunAgentInput:
     try:
         return RunAgentInput.model_validate(body)
     except ValidationError as error:
-        details = [
-            {"path": ".".join(str(p) for p in item["loc"]), "message": item["msg"]}
-            for item in error.errors(include_url=False, include_input=False)
-        ]
         raise BadRequestError(
             "Invalid request body: not a RunAgentInput",
-            details=details,
+            details=validation_problems(error),
             error="Invalid request body",
         ) from None
+
+
+def validation_problems(error: ValidationError) -> list[dict[str, str]]:
+    """Where a body does not fit and why, without echoing its values."""
+    return [
+        {"path": ".".join(str(p) for p in item["loc"]), "message": item["msg"]}
+        for item in error.errors(include_url=False, include_input=False)
+    ]
 
 
 def _upgrade_message(message: Any) -> Any:

@@ -11,6 +11,7 @@
 //    "message": "user text" | ["turn 1", "turn 2"],      // chat / task
 //    "streamed": true,          // false: Accept: application/json (one materialised JSON body)
 //    "threadId": "t1", "properties": {...}, "pageUrl": "https://app/page",
+//    "headers": {"authorization": "Bearer ..."},   // sent with every request
 //    "context": [{"description", "value"}],
 //    "frontendActions": [{"name", "description", "jsonSchema": <JSON Schema>, "result": <JSON>}],
 //    "agentSession": {"agentName": "default"},
@@ -61,7 +62,7 @@ const errors = [];
 const client = new CopilotRuntimeClient({
   url: runtimeUrl,
   // urql lets these headers override its Accept; without multipart/SSE the server answers one JSON body.
-  headers: streamed ? {} : { accept: "application/json" },
+  headers: { ...(streamed ? {} : { accept: "application/json" }), ...(scenario.headers ?? {}) },
   handleGQLErrors: (error) => errors.push({ kind: "graphql", message: String(error?.message ?? error) }),
 });
 

@@ -372,3 +372,22 @@ def test_node_1_10_page_is_told_when_an_agent_run_fails_but_not_why_in_detail(
     assert kind == "TextMessage"
     assert said == f"Error: {MODEL_FAILED}"
     assert secret not in json.dumps(transcript)
+
+
+def test_node_1_10_model_can_hand_the_conversation_to_an_agent_here(
+    node_runtime: NodeRuntime, fake_openai: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    # The Node runtime offers every remote agent to its own model as a tool.
+    fake_openai.script(
+        ToolCalls(calls=(call("default", {}, "call_agent_tool"),)),
+        Text(text="The agent here took over."),
+    )
+    transcript = gql(node_runtime, tmp_path, message="Let the Python agent answer")
+    assert conversation(transcript["messages"]) == [
+        ("TextMessage", "Let the Python agent answer"),
+        ("ActionExecutionMessage", {}),
+        ("ResultMessage", "default agent started"),
+        ("TextMessage", "The agent here took over."),
+    ]
+    assert len(from_node(fake_openai)) == 1
+    assert len(from_python(fake_openai)) == 1

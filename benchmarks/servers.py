@@ -165,8 +165,8 @@ class Server:
 
 
 def fake_model(port: int, *, tokens: int, delay_ms: float) -> Server:
-    """The fake OpenAI-compatible model server (tests/openai_server.py)."""
-    command = [sys.executable, "-m", "tests.openai_server", "--port", str(port)]
+    """The fake OpenAI-compatible model server (copilot_runtime/testing/fake_openai)."""
+    command = [sys.executable, "-m", "copilot_runtime.testing.fake_openai", "--port", str(port)]
     command += ["--tokens", str(tokens), "--delay-ms", str(delay_ms)]
     return Server(name=f"fake-model-{tokens}x{delay_ms:g}ms", command=command, port=port)
 

@@ -12,7 +12,8 @@ The names most programs need, from one place:
     app = create_app(CopilotRuntime(actions=[get_weather]))
 
 The layers are importable too: `copilot_runtime.actions` (what users declare),
-`copilot_runtime.graphs` (the agent and its runs) and `copilot_runtime.app` (HTTP).
+`copilot_runtime.graphs` (the agent and its runs) and `copilot_runtime.app` (HTTP), and so is
+the testing kit for users' own tests, `copilot_runtime.testing`.
 
 Names are imported on first use, so `import copilot_runtime` alone stays cheap: the command
 line's worker supervisor imports this package and must not load LangChain and LangGraph.

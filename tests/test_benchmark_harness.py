@@ -25,7 +25,7 @@ from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.settings import Settings
 from copilot_runtime.graphs import StreamingChatOpenAI
-from tests.openai_server import FakeOpenAIServer, Text
+from copilot_runtime.testing.fake_openai import FakeOpenAIServer, Text
 
 
 @pytest.fixture

@@ -1,23 +1,28 @@
-"""The layering rule, checked on the source: actions <- graphs <- app, never upwards."""
+"""The layering rule, checked on the source: actions <- graphs <- app <- testing, never upwards."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import copilot_runtime
-from copilot_runtime import actions, app, graphs
+from copilot_runtime import actions, app, graphs, testing
+from copilot_runtime.testing import fake_openai
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "copilot_runtime"
+TESTING_KIT = f"{PACKAGE}.testing"
 FORBIDDEN = {
     # actions knows nothing about HTTP, LangGraph or protocols
     "actions": (
         f"{PACKAGE}.graphs",
         f"{PACKAGE}.app",
+        TESTING_KIT,
         "langgraph",
         "fastapi",
         "starlette",
@@ -25,8 +30,9 @@ FORBIDDEN = {
         "ag_ui",
     ),
     # graphs knows nothing about HTTP or FastAPI
-    "graphs": (f"{PACKAGE}.app", "fastapi", "starlette", "uvicorn"),
-    "app": (),
+    "graphs": (f"{PACKAGE}.app", TESTING_KIT, "fastapi", "starlette", "uvicorn"),
+    # the testing kit sits above the layers it tests
+    "app": (TESTING_KIT,),
 }
 OLD_TOP_LEVEL = ("app", "graphs", "actions")
 
@@ -56,7 +62,9 @@ def test_package_imports_only_downwards(package: str) -> None:
     assert upward_imports(package) == []
 
 
-@pytest.mark.parametrize("folder", ["actions", "graphs", "app", "tests", "benchmarks"])
+@pytest.mark.parametrize(
+    "folder", ["actions", "graphs", "app", "copilot_runtime/testing", "tests", "benchmarks"]
+)
 def test_code_imports_the_package_by_its_one_name(folder: str) -> None:
     # A bare `app`, `graphs` or `actions` would be whichever such package is first on the path:
     # a user's own app/ package, say.
@@ -70,7 +78,7 @@ def test_code_imports_the_package_by_its_one_name(folder: str) -> None:
     assert bare == []
 
 
-@pytest.mark.parametrize("module", [copilot_runtime, actions, graphs])
+@pytest.mark.parametrize("module", [copilot_runtime, actions, graphs, testing, fake_openai])
 def test_public_surface_names_only_what_exists(module: ModuleType) -> None:
     # Ruff (RUF022) keeps __all__ sorted; this keeps it true.
     assert [name for name in module.__all__ if not hasattr(module, name)] == []
@@ -88,6 +96,18 @@ def test_layer_check_catches_an_upward_import(
         "graphs/sneaky.py imports copilot_runtime.app.server",
         "graphs/sneaky.py imports fastapi",
     ]
+
+
+def test_the_testing_kit_imports_no_test_runner() -> None:
+    # A user's app may import the kit without pytest installed; only its pytest plugin needs it.
+    script = (
+        "import sys, copilot_runtime.testing, copilot_runtime.testing.fake_openai\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pytest', '_pytest')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_subpackages_are_importable_under_the_one_name() -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -8,10 +7,12 @@ from typing import Any
 import httpx
 import pytest
 
+from copilot_runtime import testing
 from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.settings import Settings
-from tests.fakes import assert_valid_stream, seq_ids
+from copilot_runtime.testing import stream_problems
+from tests.fakes import seq_ids
 
 BASE = "/api/copilotkit"
 
@@ -64,21 +65,16 @@ def body(text: str = "hi", **fields: Any) -> dict[str, Any]:
 
 
 def sse_events(raw: str) -> list[dict[str, Any]]:
-    """Parse an SSE body the way @ag-ui/client does: split on blank lines, keep data lines."""
+    """Parse an SSE body the way @ag-ui/client does (and check it frames with LF only)."""
     assert "\r" not in raw, "CRLF framing breaks the client"
-    events = []
-    for frame in raw.split("\n\n"):
-        data = [line[5:].lstrip(" ") for line in frame.split("\n") if line.startswith("data:")]
-        if data:
-            events.append(json.loads("\n".join(data)))
-    return events
+    return testing.sse_events(raw)
 
 
 def run_events(response: httpx.Response) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/event-stream")
     events = sse_events(response.text)
-    assert_valid_stream(events)
+    assert stream_problems(events) == []
     return events
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from copilot_runtime.actions import Action, ActionContext
 from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.testing import ScriptedChatModel
 from tests.app.conftest import BASE, body, run_events, serve, sse_events
-from tests.fakes import ScriptedChatModel, answer, calls
+from tests.fakes import answer, calls
 
 
 def echo_context(context: ActionContext) -> dict[str, Any]:
@@ -43,7 +44,7 @@ async def test_info_lists_default_agent_in_sse_mode() -> None:
 
 @pytest.mark.parametrize("route", ["rest", "envelope"])
 async def test_run_streams_sse_events_when_posted_on_either_route(route: str) -> None:
-    runtime = CopilotRuntime(model=ScriptedChatModel(turns=[answer("Hello", id="m1")]))
+    runtime = CopilotRuntime(model=ScriptedChatModel([answer("Hello", id="m1")]))
     async with serve(runtime) as client:
         if route == "rest":
             response = await client.post(f"{BASE}/agent/default/run", json=body())
@@ -63,7 +64,7 @@ async def test_run_streams_sse_events_when_posted_on_either_route(route: str) ->
 
 
 async def test_run_omits_absent_optional_fields_instead_of_sending_null() -> None:
-    runtime = CopilotRuntime(model=ScriptedChatModel(turns=[answer("Hi", id="m1")]))
+    runtime = CopilotRuntime(model=ScriptedChatModel([answer("Hi", id="m1")]))
     async with serve(runtime) as client:
         response = await client.post(f"{BASE}/agent/default/run", json=body())
     assert "null" not in response.text
@@ -73,14 +74,14 @@ async def test_run_omits_absent_optional_fields_instead_of_sending_null() -> Non
     ("role", "offered"), [("admin", ["whoami", "deleteUser"]), ("viewer", ["whoami"])]
 )
 async def test_run_offers_actions_by_forwarded_properties(role: str, offered: list[str]) -> None:
-    model = ScriptedChatModel(turns=[answer("ok", id="m1")])
+    model = ScriptedChatModel([answer("ok", id="m1")])
     async with serve(CopilotRuntime(actions=role_actions, model=model)) as client:
         await client.post(f"{BASE}/agent/default/run", json=body(forwardedProps={"role": role}))
-    assert model.bound == [offered]
+    assert [request.tool_names for request in model.requests] == [offered]
 
 
 async def test_run_gives_actions_the_request_properties_url_and_headers() -> None:
-    model = ScriptedChatModel(turns=[calls(("c1", "whoami", {}), id="m1"), answer("ok", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "whoami", {}), id="m1"), answer("ok", id="m2")])
     props = {"role": "admin", "url": "https://shop.example/cart"}
     async with serve(CopilotRuntime(actions=role_actions, model=model)) as client:
         response = await client.post(
@@ -184,7 +185,7 @@ async def test_failing_generator_is_a_500_without_its_exception_text() -> None:
 
 
 async def test_model_failure_during_run_ends_stream_with_safe_run_error() -> None:
-    model = ScriptedChatModel(turns=[TimeoutError("upstream key sk-live-123 timed out")])
+    model = ScriptedChatModel([TimeoutError("upstream key sk-live-123 timed out")])
     async with serve(CopilotRuntime(model=model)) as client:
         response = await client.post(f"{BASE}/agent/default/run", json=body())
     events = run_events(response)
@@ -232,7 +233,7 @@ async def test_health_route_answers_for_node_http_agent() -> None:
 
 
 async def test_legacy_binary_parts_are_accepted_as_media() -> None:
-    model = ScriptedChatModel(turns=[answer("A cat", id="m1")])
+    model = ScriptedChatModel([answer("A cat", id="m1")])
     content = [
         {"type": "text", "text": "what is this?"},
         {"type": "binary", "mimeType": "image/png", "data": "iVBORw0KGgo="},
@@ -241,7 +242,7 @@ async def test_legacy_binary_parts_are_accepted_as_media() -> None:
     async with serve(CopilotRuntime(model=model)) as client:
         response = await client.post(f"{BASE}/agent/default/run", json=request)
     run_events(response)
-    assert model.seen[0][-1].content[1] == {
+    assert model.requests[0].messages[-1].content[1] == {
         "type": "image",
         "base64": "iVBORw0KGgo=",
         "mime_type": "image/png",

@@ -15,13 +15,14 @@ from starlette.responses import Response
 from copilot_runtime.app.eager_send import EAGER_SEND
 from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.testing import ScriptedChatModel, stream_problems
 from tests.app.conftest import BASE, body, run_events, run_scope, settings
 from tests.app.test_run_control import config_server, uvicorn_config
-from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
+from tests.fakes import answer
 
 
 def hello_app() -> FastAPI:
-    model = ScriptedChatModel(turns=[answer("one two three four", id="m1")])
+    model = ScriptedChatModel([answer("one two three four", id="m1")])
     return create_app(CopilotRuntime(model=model), settings())
 
 
@@ -89,6 +90,6 @@ async def test_user_http_middleware_streams_a_run_over_uvicorn() -> None:
         await serving
     assert response.headers["x-tagged"] == "yes"
     events = run_events(response)
-    assert_valid_stream(events)
+    assert stream_problems(events) == []
     deltas = [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"]
     assert "".join(deltas) == "one two three four"

@@ -20,6 +20,7 @@ from copilot_runtime.app.main import create_app
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.server import Server, start_run
+from copilot_runtime.testing import ScriptedChatModel
 from tests.app.conftest import (
     BASE,
     body,
@@ -29,7 +30,7 @@ from tests.app.conftest import (
     settings,
     sse_events,
 )
-from tests.fakes import ScriptedChatModel, answer, calls
+from tests.fakes import answer, calls
 
 
 def server_of_app(app: Any) -> Server:
@@ -55,7 +56,7 @@ class Hang:
 
 
 def hanging_runtime(hang: Hang, text: str = "") -> CopilotRuntime:
-    model = ScriptedChatModel(turns=[calls(("c1", "hang", {}), id="m1", text=text)])
+    model = ScriptedChatModel([calls(("c1", "hang", {}), id="m1", text=text)])
     return CopilotRuntime(actions=[Action(name="hang", handler=hang)], model=model)
 
 
@@ -95,7 +96,7 @@ async def test_response_that_never_streams_stops_its_run_before_freeing_the_thre
 async def test_thread_is_free_when_the_events_end_before_the_response_closes() -> None:
     # CopilotKit sends the next run the moment one ends (after a frontend action, say); the
     # response closes after its last byte, too late to free the thread for that run.
-    model = ScriptedChatModel(turns=[answer("one", id="m1"), answer("two", id="m2")])
+    model = ScriptedChatModel([answer("one", id="m1"), answer("two", id="m2")])
     app = create_app(CopilotRuntime(model=model), settings())
     async with app.router.lifespan_context(app):
         server = server_of_app(app)
@@ -112,9 +113,7 @@ async def test_thread_is_free_when_the_events_end_before_the_response_closes() -
 
 
 async def test_stop_closes_a_tool_call_left_open_with_a_stopped_result() -> None:
-    model = ScriptedChatModel(
-        turns=[calls(("c1", "sayHello", {"name": "A" * 200}), id="m1")], delay=0.2
-    )
+    model = ScriptedChatModel([calls(("c1", "sayHello", {"name": "A" * 200}), id="m1")], delay=0.2)
     tool = {"name": "sayHello", "description": "", "parameters": {"type": "object"}}
     async with serve(CopilotRuntime(model=model)) as client:
         running = asyncio.create_task(
@@ -170,7 +169,7 @@ async def test_keepalive_comments_flow_while_a_tool_is_silent() -> None:
         await asyncio.sleep(0.35)
         return "done"
 
-    model = ScriptedChatModel(turns=[calls(("c1", "slow", {}), id="m1"), answer("ok", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "slow", {}), id="m1"), answer("ok", id="m2")])
     runtime = CopilotRuntime(actions=[Action(name="slow", handler=slow)], model=model)
     async with serve(runtime, keepalive_seconds=0.1) as client:
         response = await client.post(f"{BASE}/agent/default/run", json=body())
@@ -180,7 +179,7 @@ async def test_keepalive_comments_flow_while_a_tool_is_silent() -> None:
 
 async def test_concurrent_streams_on_one_agent_keep_their_own_events() -> None:
     model = ScriptedChatModel(
-        turns=[answer("one two three four", id="a"), answer("five six seven eight", id="b")],
+        [answer("one two three four", id="a"), answer("five six seven eight", id="b")],
         delay=0.02,
     )
     async with serve(CopilotRuntime(model=model)) as client:
@@ -196,7 +195,7 @@ async def test_concurrent_streams_on_one_agent_keep_their_own_events() -> None:
 
 
 async def test_connect_replays_a_stored_thread_and_is_empty_for_an_unknown_one() -> None:
-    model = ScriptedChatModel(turns=[answer("Hi Ada", id="m1")])
+    model = ScriptedChatModel([answer("Hi Ada", id="m1")])
     async with serve(CopilotRuntime(model=model)) as client:
         await client.post(f"{BASE}/agent/default/run", json=body(state={"mood": "sunny"}))
         stored = await client.post(f"{BASE}/agent/default/connect", json=body(messages=[]))
@@ -258,7 +257,7 @@ async def test_http_client_sees_events_as_they_are_produced() -> None:
         await gate.wait()
         return "open"
 
-    model = ScriptedChatModel(turns=[calls(("c1", "wait", {}), id="m1"), answer("ok", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "wait", {}), id="m1"), answer("ok", id="m2")])
     runtime = CopilotRuntime(actions=[Action(name="wait", handler=wait_for_gate)], model=model)
     app = create_app(runtime, settings())
     async with app.router.lifespan_context(app):
@@ -307,9 +306,7 @@ async def test_second_run_on_a_busy_thread_gets_409() -> None:
 
 async def test_second_run_supersedes_the_first_when_configured() -> None:
     hang = Hang()
-    model = ScriptedChatModel(
-        turns=[calls(("c1", "hang", {}), id="m1"), answer("second run", id="m2")]
-    )
+    model = ScriptedChatModel([calls(("c1", "hang", {}), id="m1"), answer("second run", id="m2")])
     runtime = CopilotRuntime(actions=[Action(name="hang", handler=hang)], model=model)
     async with serve(runtime, busy_thread="supersede") as client:
         first = asyncio.create_task(client.post(f"{BASE}/agent/default/run", json=body()))
@@ -326,7 +323,7 @@ async def test_thread_is_free_again_after_a_run_fails_to_start() -> None:
     def broken(context: object) -> list[object]:
         raise RuntimeError("boom")
 
-    model = ScriptedChatModel(turns=[])
+    model = ScriptedChatModel([])
     async with serve(CopilotRuntime(actions=broken, model=model)) as client:  # type: ignore[arg-type]
         first = await client.post(f"{BASE}/agent/default/run", json=body())
         second = await client.post(f"{BASE}/agent/default/run", json=body(runId="r2"))

@@ -26,8 +26,9 @@ from copilot_runtime.app.runs import ActiveRun
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
 from copilot_runtime.graphs import INTERNAL_ERROR, ThreadSnapshot
+from copilot_runtime.testing import ScriptedChatModel, stream_problems
 from tests.app.conftest import BASE, body, run_events, run_scope, serve, settings, sse_events
-from tests.fakes import ScriptedChatModel, answer, assert_valid_stream
+from tests.fakes import answer
 
 
 def token(index: int) -> TextMessageContentEvent:
@@ -107,17 +108,17 @@ async def test_agent_with_only_a_run_generator_streams_over_http() -> None:
     async with serve(CopilotRuntime(agents={"default": EchoAgent()})) as client:
         response = await client.post(f"{BASE}/agent/default/run", json=body("say it back"))
     events = run_events(response)
-    assert_valid_stream(events)
+    assert stream_problems(events) == []
     deltas = [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"]
     assert deltas == ["say", "it", "back"]
 
 
 async def test_run_writes_waiting_events_in_one_send_when_model_is_fast() -> None:
-    model = ScriptedChatModel(turns=[answer(" ".join(f"w{i}" for i in range(40)), id="m1")])
+    model = ScriptedChatModel([answer(" ".join(f"w{i}" for i in range(40)), id="m1")])
     app = create_app(CopilotRuntime(model=model), settings())
     writes = await asgi_body_writes(app, json.dumps(body()).encode())
     events = sse_events(b"".join(writes).decode())
-    assert_valid_stream(events)
+    assert stream_problems(events) == []
     assert [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"] == [
         f"w{i}" + (" " if i < 39 else "") for i in range(40)
     ]

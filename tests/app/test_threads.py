@@ -15,8 +15,9 @@ from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.settings import Settings
 from copilot_runtime.app.threads import open_thread_store
 from copilot_runtime.graphs import Agent, thread_history
+from copilot_runtime.testing import ScriptedChatModel
 from tests.app.conftest import BASE, body, serve, sse_events
-from tests.fakes import ScriptedChatModel, answer
+from tests.fakes import answer
 
 PG_URL = os.environ.get("COPILOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -26,7 +27,7 @@ def user_from_header(context: ActionContext) -> str | None:
 
 
 def runtime(turns: int = 10) -> CopilotRuntime:
-    model = ScriptedChatModel(turns=[answer(f"answer {i}", id=f"a{i}") for i in range(turns)])
+    model = ScriptedChatModel([answer(f"answer {i}", id=f"a{i}") for i in range(turns)])
     return CopilotRuntime(model=model, identify_user=user_from_header)
 
 

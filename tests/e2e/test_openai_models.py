@@ -13,10 +13,18 @@ from typing import Any
 import httpx
 import pytest
 
+from copilot_runtime.testing import stream_problems
+from copilot_runtime.testing.fake_openai import (
+    Failure,
+    FakeOpenAIServer,
+    Text,
+    TokenGate,
+    ToolCalls,
+    call,
+)
 from tests.app.conftest import body
 from tests.e2e.conftest import LiveServer, run_node, start_server
-from tests.fakes import assert_valid_stream, tool_args
-from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate, ToolCalls, call
+from tests.fakes import tool_args
 
 SECRET = "quota exceeded for key sk-live-abc123 of org-secret"
 RETRIES = 2
@@ -55,7 +63,7 @@ def stream_events(server: LiveServer, body: dict[str, Any]) -> Iterator[dict[str
 
 def run(server: LiveServer, text: str, thread_id: str = "t-openai") -> list[dict[str, Any]]:
     events = list(stream_events(server, run_body(text, thread_id)))
-    assert_valid_stream(events)
+    assert stream_problems(events) == []
     return events
 
 

@@ -6,7 +6,8 @@ from ag_ui.core import Context, RunAgentInput, Tool, UserMessage
 
 from copilot_runtime.actions import Action, Parameter
 from copilot_runtime.graphs import Agent
-from tests.fakes import assert_valid_stream, dumped
+from copilot_runtime.testing import stream_problems
+from tests.fakes import dumped
 
 
 def fetch_name(userId: str) -> dict[str, str]:
@@ -53,5 +54,5 @@ def run_input(
 async def collect(agent: Agent, request: RunAgentInput, **kwargs: Any) -> list[dict[str, Any]]:
     """Run to the end and check the stream obeys the client's ordering rules."""
     events = dumped([event async for event in agent.run(request, **kwargs)])
-    assert_valid_stream(events)
+    assert stream_problems(events) == []
     return events

@@ -9,7 +9,8 @@ from typing import Any
 
 from copilot_runtime.actions import Action
 from copilot_runtime.graphs import Agent
-from tests.fakes import ScriptedChatModel, answer, calls, seq_ids, types
+from copilot_runtime.testing import ScriptedChatModel
+from tests.fakes import answer, calls, seq_ids, types
 from tests.graphs.conftest import collect, run_input
 
 
@@ -31,7 +32,7 @@ async def lookup() -> str:
 
 async def test_agent_loop_uses_no_worker_thread_when_actions_are_async() -> None:
     # Sync routers would each go through LangGraph's run_in_executor: a thread per step.
-    model = ScriptedChatModel(turns=[calls(("c1", "lookup", {}), id="m1"), answer("Ada", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "lookup", {}), id="m1"), answer("Ada", id="m2")])
     agent = Agent(actions=[Action(name="lookup", handler=lookup)], model=model, new_id=seq_ids())
     executor = NoThreads()
     asyncio.get_running_loop().set_default_executor(executor)

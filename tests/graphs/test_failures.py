@@ -7,8 +7,8 @@ from langchain_core.messages import HumanMessage
 
 from copilot_runtime.graphs import Agent, ModelOptions, StepLimitError, openai_chat_model
 from copilot_runtime.graphs.failures import run_failure
+from copilot_runtime.testing.fake_openai import Failure, FakeOpenAIServer, Text, TokenGate
 from tests.graphs.conftest import collect, run_input
-from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate
 
 SECRET = "upstream said: key sk-live-123 is over quota for org-secret"
 

@@ -16,7 +16,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from copilot_runtime.graphs import Agent
 from copilot_runtime.graphs.history import INTERRUPTED_CALL, close_dangling_calls, reconcile
 from copilot_runtime.graphs.messages import langchain_messages
-from tests.fakes import ScriptedChatModel, answer
+from copilot_runtime.testing import ScriptedChatModel
+from tests.fakes import answer
 from tests.graphs.conftest import collect, run_input
 
 
@@ -99,18 +100,20 @@ async def stored_ids(agent: Agent, thread: str = "t1") -> list[str]:
 
 
 async def test_thread_drops_the_old_answer_when_client_regenerates_it() -> None:
-    model = ScriptedChatModel(turns=[answer("first try", id="a1"), answer("second try", id="a2")])
+    model = ScriptedChatModel([answer("first try", id="a1"), answer("second try", id="a2")])
     agent = Agent(model=model, checkpointer=InMemorySaver())
     await collect(agent, run_input("hi"))
     await collect(agent, run_input(messages=[UserMessage(id="u1", content="hi")], run_id="r2"))
     assert await stored_ids(agent) == ["u1", "a2"]
-    assert [m.id for m in model.seen[1][1:]] == ["u1"]  # the model never saw the first try
+    assert [m.id for m in model.requests[1].messages[1:]] == [
+        "u1"
+    ]  # the model never saw the first try
 
 
 async def test_thread_keeps_what_only_the_server_knows_when_client_resends_an_answer() -> None:
     usage: UsageMetadata = {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4}
     one = AIMessage(content="one", id="a1", usage_metadata=usage)
-    model = ScriptedChatModel(turns=[one, answer("two", id="a2")])
+    model = ScriptedChatModel([one, answer("two", id="a2")])
     agent = Agent(model=model, checkpointer=InMemorySaver())
     await collect(agent, run_input("first"))
     config: RunnableConfig = {"configurable": {"thread_id": "t1"}}
@@ -128,16 +131,16 @@ async def test_thread_keeps_what_only_the_server_knows_when_client_resends_an_an
 
 
 async def test_thread_keeps_history_when_client_sends_only_the_new_message() -> None:
-    model = ScriptedChatModel(turns=[answer("one", id="a1"), answer("two", id="a2")])
+    model = ScriptedChatModel([answer("one", id="a1"), answer("two", id="a2")])
     agent = Agent(model=model, checkpointer=InMemorySaver())
     await collect(agent, run_input("first"))
     await collect(agent, run_input(messages=[UserMessage(id="u2", content="second")], run_id="r2"))
     assert await stored_ids(agent) == ["u1", "a1", "u2", "a2"]
-    assert [m.id for m in model.seen[1][1:]] == ["u1", "a1", "u2"]
+    assert [m.id for m in model.requests[1].messages[1:]] == ["u1", "a1", "u2"]
 
 
 async def test_client_system_messages_reach_the_model_but_not_the_thread() -> None:
-    model = ScriptedChatModel(turns=[answer("one", id="a1"), answer("two", id="a2")])
+    model = ScriptedChatModel([answer("one", id="a1"), answer("two", id="a2")])
     agent = Agent(model=model, checkpointer=InMemorySaver())
     for run, system_id in (("r1", "sys-1"), ("r2", "sys-2")):  # a fresh id per request
         history = [
@@ -151,11 +154,11 @@ async def test_client_system_messages_reach_the_model_but_not_the_thread() -> No
             ]
         await collect(agent, run_input(messages=history, run_id=run))
     assert await stored_ids(agent) == ["u1", "a1", "u2", "a2"]
-    assert [m.content for m in model.seen[1][:2]][1] == "Be brief."
+    assert [m.content for m in model.requests[1].messages[:2]][1] == "Be brief."
 
 
 async def test_next_run_works_when_thread_has_an_unanswered_tool_call() -> None:
-    model = ScriptedChatModel(turns=[answer("recovered", id="a2")])
+    model = ScriptedChatModel([answer("recovered", id="a2")])
     agent = Agent(model=model, checkpointer=InMemorySaver())
     interrupted = AssistantMessage(
         id="a1", tool_calls=[ToolCall(id="c1", function=FunctionCall(name="slow", arguments="{}"))]
@@ -163,7 +166,7 @@ async def test_next_run_works_when_thread_has_an_unanswered_tool_call() -> None:
     history = [UserMessage(id="u1", content="go"), interrupted, UserMessage(id="u2", content="?")]
     events = await collect(agent, run_input(messages=history))
     assert events[-1]["type"] == "RUN_FINISHED"
-    prompt = model.seen[0]
+    prompt = model.requests[0].messages
     assert [type(m).__name__ for m in prompt[1:]] == [
         "HumanMessage",
         "AIMessage",

@@ -10,7 +10,7 @@ from langchain_core.messages import HumanMessage
 
 from copilot_runtime.graphs import StreamingChatOpenAI, aiohttp_transport
 from copilot_runtime.graphs.model_http import completions_in_loop
-from tests.openai_server import Failure, FakeOpenAIServer, Text
+from copilot_runtime.testing.fake_openai import Failure, FakeOpenAIServer, Text
 
 
 def chat(server: FakeOpenAIServer, **options: object) -> StreamingChatOpenAI:

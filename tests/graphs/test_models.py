@@ -15,7 +15,14 @@ from copilot_runtime.graphs import (
     chat_model_from_spec,
     openai_chat_model,
 )
-from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate, ToolCalls, call
+from copilot_runtime.testing.fake_openai import (
+    Failure,
+    FakeOpenAIServer,
+    Text,
+    TokenGate,
+    ToolCalls,
+    call,
+)
 
 KEY = {"OPENAI_API_KEY": "sk-fake"}
 

@@ -10,7 +10,7 @@ from openai._utils import async_maybe_transform
 from pydantic import BaseModel
 
 from copilot_runtime.graphs.openai_request import streamed_completion
-from tests.openai_server import FakeOpenAIServer, RecordedRequest, Text
+from copilot_runtime.testing.fake_openai import FakeOpenAIServer, RecordedRequest, Text
 
 WALK = "openai.resources.chat.completions.completions.async_maybe_transform"
 

@@ -18,8 +18,8 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
 from copilot_runtime.graphs import Agent, StreamingChatOpenAI, aiohttp_transport
+from copilot_runtime.testing.fake_openai import Failure, FakeOpenAIServer, Text, ToolCalls, call
 from tests.fakes import dumped, seq_ids
-from tests.openai_server import Failure, FakeOpenAIServer, Text, ToolCalls, call
 
 # langchain-openai caches its default HTTP client per process: one event loop for the module.
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -26,7 +26,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from copilot_runtime.actions import Action, ActionContext, ActionDefinitionError, Parameter
 from copilot_runtime.graphs import Agent
-from tests.fakes import ScriptedChatModel, answer, calls, seq_ids
+from copilot_runtime.testing import ScriptedChatModel
+from tests.fakes import answer, calls, seq_ids
 from tests.graphs.conftest import SAY_HELLO, collect, run_input
 
 
@@ -56,15 +57,15 @@ async def async_actions_for(context: ActionContext) -> Sequence[Action]:
 async def test_run_offers_tools_from_generator_when_properties_differ(
     generator: object, role: str, expected: list[str]
 ) -> None:
-    model = ScriptedChatModel(turns=[answer("ok", id="m1")])
+    model = ScriptedChatModel([answer("ok", id="m1")])
     agent = Agent(actions=generator, model=model)  # type: ignore[arg-type]
     context = ActionContext(properties={"role": role}, url="https://app/page")
     await collect(agent, run_input(), context=context)
-    assert model.bound == [expected]
+    assert [request.tool_names for request in model.requests] == [expected]
 
 
 async def test_run_gives_handler_the_request_context_when_it_asks_for_it() -> None:
-    model = ScriptedChatModel(turns=[calls(("c1", "whoami", {}), id="m1"), answer("ok", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "whoami", {}), id="m1"), answer("ok", id="m2")])
     agent = Agent(actions=actions_for, model=model)
     context = ActionContext(properties={"role": "admin"}, url="https://app/admin")
     events = await collect(agent, run_input(), context=context)
@@ -77,9 +78,7 @@ async def test_run_calls_async_handler_when_action_is_async() -> None:
         return n * 2
 
     action = Action(name="double", parameters=(Parameter(name="n", type="number"),), handler=double)
-    model = ScriptedChatModel(
-        turns=[calls(("c1", "double", {"n": 21}), id="m1"), answer("42", id="m2")]
-    )
+    model = ScriptedChatModel([calls(("c1", "double", {"n": 21}), id="m1"), answer("42", id="m2")])
     events = await collect(Agent(actions=[action], model=model), run_input())
     assert next(e for e in events if e["type"] == "TOOL_CALL_RESULT")["content"] == "42"
 
@@ -109,7 +108,7 @@ async def test_run_passes_nested_arguments_as_plain_values_when_parameters_nest(
     args = {
         "items": [{"sku": "a1", "size": "M", "gift": {"tags": ["red"]}}, {"sku": "b2", "size": "S"}]
     }
-    model = ScriptedChatModel(turns=[calls(("c1", "order", args), id="m1"), answer("ok", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "order", args), id="m1"), answer("ok", id="m2")])
     await collect(Agent(actions=[action], model=model), run_input())
     assert received == [(args["items"], False)]
 
@@ -118,7 +117,7 @@ async def test_run_raises_before_run_started_when_a_declaration_is_bad() -> None
     def broken(context: ActionContext) -> list[dict[str, object]]:
         return [{"name": "bad name!", "handler": print}]
 
-    agent = Agent(actions=broken, model=ScriptedChatModel(turns=[]))
+    agent = Agent(actions=broken, model=ScriptedChatModel([]))
     stream = agent.run(run_input())
     with pytest.raises(ActionDefinitionError, match="bad name!"):
         await anext(stream)
@@ -146,9 +145,9 @@ async def test_run_gives_model_history_of_every_role_when_client_sends_it() -> N
         ToolMessage(id="t1", tool_call_id="c1", content="greeted"),
         UserMessage(id="u2", content="thanks"),
     ]
-    model = ScriptedChatModel(turns=[answer("You're welcome", id="m1")])
+    model = ScriptedChatModel([answer("You're welcome", id="m1")])
     await collect(Agent(model=model), run_input(messages=history, tools=[SAY_HELLO]))
-    prompt = model.seen[0]
+    prompt = model.requests[0].messages
     assert [type(m).__name__ for m in prompt] == [
         "SystemMessage",  # the run's own system message comes first
         "SystemMessage",
@@ -173,14 +172,14 @@ async def test_run_gives_model_history_of_every_role_when_client_sends_it() -> N
 
 
 async def test_run_shows_model_readables_and_state_when_client_sends_them() -> None:
-    model = ScriptedChatModel(turns=[answer("ok", id="m1")])
+    model = ScriptedChatModel([answer("ok", id="m1")])
     agent = Agent(model=model, instructions="You run a shop.")
     request = run_input(
         context=[Context(description="The current user", value='{"name":"Ada"}')],
         state={"cart": ["tea"]},
     )
     await collect(agent, request)
-    system = model.seen[0][0]
+    system = model.requests[0].messages[0]
     assert isinstance(system, LcSystemMessage)
     assert system.content == (
         "You run a shop.\n\n"
@@ -190,16 +189,16 @@ async def test_run_shows_model_readables_and_state_when_client_sends_them() -> N
 
 
 async def test_run_forces_tool_choice_when_client_asks_for_suggestions() -> None:
-    model = ScriptedChatModel(turns=[calls(("c1", "sayHello", {"name": "x"}), id="m1")])
+    model = ScriptedChatModel([calls(("c1", "sayHello", {"name": "x"}), id="m1")])
     props = {"toolChoice": {"type": "function", "function": {"name": "sayHello"}}}
     await collect(Agent(model=model), run_input(tools=[SAY_HELLO], forwarded_props=props))
-    assert model.tool_choices == ["sayHello"]
+    assert [request.tool_choice for request in model.requests] == ["sayHello"]
 
 
 async def test_run_stores_messages_under_the_streamed_ids_when_thread_is_checkpointed() -> None:
     action = Action(name="lookup", handler=lambda: "found")
     model = ScriptedChatModel(
-        turns=[calls(("c1", "lookup", {}), id="m1", text="Looking"), answer("Found it", id="m2")]
+        [calls(("c1", "lookup", {}), id="m1", text="Looking"), answer("Found it", id="m2")]
     )
     agent = Agent(actions=[action], model=model, checkpointer=InMemorySaver(), new_id=seq_ids())
     events = await collect(agent, run_input("find it"))
@@ -215,7 +214,7 @@ async def test_run_stores_messages_under_the_streamed_ids_when_thread_is_checkpo
 
 
 async def test_run_keeps_one_copy_per_message_when_client_resends_history() -> None:
-    model = ScriptedChatModel(turns=[answer("first", id="m1"), answer("second", id="m2")])
+    model = ScriptedChatModel([answer("first", id="m1"), answer("second", id="m2")])
     agent = Agent(model=model, checkpointer=InMemorySaver())
     await collect(agent, run_input("one"))
     again = [
@@ -226,12 +225,12 @@ async def test_run_keeps_one_copy_per_message_when_client_resends_history() -> N
     await collect(agent, run_input(messages=again, run_id="r2"))
     state = await agent.graph.aget_state({"configurable": {"thread_id": "t1"}})
     assert [m.id for m in state.values["messages"]] == ["u1", "m1", "u2", "m2"]
-    assert isinstance(model.seen[1][-1], HumanMessage)
+    assert isinstance(model.requests[1].messages[-1], HumanMessage)
 
 
 async def test_run_continues_after_frontend_result_when_client_sends_follow_up() -> None:
     model = ScriptedChatModel(
-        turns=[calls(("c1", "sayHello", {"name": "Ada"}), id="m1"), answer("Greeted Ada.", id="m2")]
+        [calls(("c1", "sayHello", {"name": "Ada"}), id="m1"), answer("Greeted Ada.", id="m2")]
     )
     agent = Agent(model=model, checkpointer=InMemorySaver())
     await collect(agent, run_input("greet Ada", tools=[SAY_HELLO]))
@@ -251,5 +250,5 @@ async def test_run_continues_after_frontend_result_when_client_sends_follow_up()
     events = await collect(agent, run_input(messages=follow_up, tools=[SAY_HELLO], run_id="r2"))
     texts = [e["delta"] for e in events if e["type"] == "TEXT_MESSAGE_CONTENT"]
     assert "".join(texts) == "Greeted Ada."
-    last_prompt = model.seen[1]
+    last_prompt = model.requests[1].messages
     assert [m.id for m in last_prompt[1:]] == ["u1", "m1", "t1"]

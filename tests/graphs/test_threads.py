@@ -19,7 +19,8 @@ from copilot_runtime.graphs import (
     thread_history,
 )
 from copilot_runtime.graphs.channel import EventChannel, stop_task
-from tests.fakes import ScriptedChatModel, answer, calls
+from copilot_runtime.testing import ScriptedChatModel
+from tests.fakes import answer, calls
 from tests.graphs.conftest import run_input
 from tests.graphs.test_record import agent, getWeather, weather_turns
 
@@ -65,7 +66,7 @@ async def test_fork_branches_thread_from_checkpoint_when_new_message_is_given() 
 
 
 async def test_replay_reruns_the_next_nodes_when_no_message_is_given() -> None:
-    model = ScriptedChatModel(turns=[answer("First answer.", id="m1"), answer("Again.", id="m2")])
+    model = ScriptedChatModel([answer("First answer.", id="m1"), answer("Again.", id="m2")])
     threaded = Agent(model=model, checkpointer=InMemorySaver())
     await record_run(threaded, "question", thread_id="t-replay")
     before_model = next(
@@ -75,7 +76,9 @@ async def test_replay_reruns_the_next_nodes_when_no_message_is_given() -> None:
         threaded, None, thread_id="t-replay", checkpoint_id=before_model.checkpoint_id
     )
     assert replay.text == "Again."
-    assert [m.type for m in model.seen[1]][1:] == ["human"]  # the model saw the same question
+    assert [m.type for m in model.requests[1].messages][1:] == [
+        "human"
+    ]  # the model saw the same question
     assert [str(m.content) for m in replay.messages] == ["question", "Again."]
 
 
@@ -106,7 +109,7 @@ async def test_stopped_run_keeps_its_finished_steps_whatever_the_durability(
         await asyncio.Event().wait()  # until the run is stopped
         return "never"
 
-    model = ScriptedChatModel(turns=[calls(("c1", "slow", {}), id="m1"), answer("-", id="m2")])
+    model = ScriptedChatModel([calls(("c1", "slow", {}), id="m1"), answer("-", id="m2")])
     threaded = Agent(
         actions=[Action(name="slow", handler=slow)],
         model=model,

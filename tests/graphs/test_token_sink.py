@@ -16,6 +16,7 @@ from langchain_openai import ChatOpenAI
 from copilot_runtime.graphs import EventTranslator, StreamingChatOpenAI
 from copilot_runtime.graphs.openai_stream import _text_only
 from copilot_runtime.graphs.tokens import TokenCallback, token_sink
+from copilot_runtime.testing.fake_openai import FakeOpenAIServer, Text, ToolCalls, call
 from tests.fakes import dumped
 from tests.graphs.test_openai_stream import (
     HELLO,
@@ -25,7 +26,6 @@ from tests.graphs.test_openai_stream import (
     transport_for,
     weather,
 )
-from tests.openai_server import FakeOpenAIServer, Text, ToolCalls, call
 
 # langchain-openai caches its default HTTP client per process: one event loop for the module.
 module_loop = pytest.mark.asyncio(loop_scope="module")

@@ -14,7 +14,8 @@ from langgraph.graph.message import add_messages
 from copilot_runtime.actions import Action, ActionContext
 from copilot_runtime.graphs import Agent, GraphRun, run_agent
 from copilot_runtime.graphs.channel import EventChannel
-from tests.fakes import ScriptedChatModel, answer, calls, dumped, seq_ids
+from copilot_runtime.testing import ScriptedChatModel
+from tests.fakes import answer, calls, dumped, seq_ids
 from tests.graphs.conftest import FETCH, SAY_HELLO, run_input
 
 SCRIPTS: dict[str, list[Any]] = {
@@ -40,9 +41,7 @@ SCRIPTS: dict[str, list[Any]] = {
 
 async def agent_events(turns: list[Any], *, direct_tokens: bool) -> list[dict[str, Any]]:
     """One run of the built-in agent graph with either token path."""
-    agent = Agent(
-        actions=[FETCH], model=ScriptedChatModel(turns=copy.deepcopy(turns)), new_id=seq_ids()
-    )
+    agent = Agent(actions=[FETCH], model=ScriptedChatModel(copy.deepcopy(turns)), new_id=seq_ids())
     request = run_input("name of user 42?", tools=[SAY_HELLO])
     instructions, graph_input = await agent.inputs(request)
     graph_run = GraphRun(
@@ -89,7 +88,7 @@ async def test_direct_tokens_skip_nostream_and_subgraph_calls_like_messages_mode
     for tags in ([], ["nostream"]):
         for direct in (True, False):
             turns = [answer("outer answer here", id="m1"), answer("inner answer here", id="m2")]
-            graph = graph_with_model_calls(ScriptedChatModel(turns=turns), tags=tags)
+            graph = graph_with_model_calls(ScriptedChatModel(turns), tags=tags)
             run = GraphRun(
                 thread_id="t1",
                 run_id="r1",
@@ -126,7 +125,7 @@ async def test_closing_run_cancels_tool_in_flight_before_close_returns() -> None
         parameters=FETCH.parameters,
         handler=wait_forever,
     )
-    model = ScriptedChatModel(turns=[calls(("c1", "fetchNameForUserId", {"userId": "1"}), id="m1")])
+    model = ScriptedChatModel([calls(("c1", "fetchNameForUserId", {"userId": "1"}), id="m1")])
     events = Agent(actions=[slow], model=model).run(run_input("who is 1?"))
     async for event in events:
         if event.type == "TOOL_CALL_END":

@@ -10,9 +10,10 @@ from langchain_core.messages.ai import UsageMetadata
 from copilot_runtime.actions import action
 from copilot_runtime.graphs import Agent, ModelOptions, openai_chat_model
 from copilot_runtime.graphs.usage import UsageTally
-from tests.fakes import ScriptedChatModel, calls, seq_ids
+from copilot_runtime.testing import ScriptedChatModel
+from copilot_runtime.testing.fake_openai import Failure, FakeOpenAIServer, Text, ToolCalls, call
+from tests.fakes import calls, seq_ids
 from tests.graphs.conftest import collect, run_input
-from tests.openai_server import Failure, FakeOpenAIServer, Text, ToolCalls, call
 
 
 def usage(inputs: int, outputs: int, **details: Any) -> UsageMetadata:
@@ -89,7 +90,7 @@ def test_tally_reports_nothing_when_no_message_has_usage() -> None:
 
 async def test_run_finished_carries_usage_summed_over_steps_when_model_reports_it() -> None:
     model = ScriptedChatModel(
-        turns=[
+        [
             AIMessage(
                 content="",
                 id="m1",
@@ -159,6 +160,6 @@ async def test_run_error_carries_usage_of_finished_steps_when_later_step_fails(
 
 
 async def test_run_finished_has_no_usage_when_model_reports_none() -> None:
-    model = ScriptedChatModel(turns=[calls(id="m1", text="plain")])
+    model = ScriptedChatModel([calls(id="m1", text="plain")])
     events = await collect(Agent(model=model), run_input())
     assert "usage" not in events[-1]

@@ -13,6 +13,7 @@ import pytest
 from copilot_runtime.actions import Action, ActionContext, ActionDefinitionError, Parameter
 from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runtime import CopilotRuntime
+from copilot_runtime.testing import ScriptedChatModel
 from tests.app.conftest import BASE, run_scope, serve, settings
 from tests.app.graphql.documents import (
     LOAD_AGENT_STATE,
@@ -24,7 +25,7 @@ from tests.app.graphql.documents import (
     text,
 )
 from tests.app.test_run_control import Hang, hanging_runtime
-from tests.fakes import ScriptedChatModel, answer, calls
+from tests.fakes import answer, calls
 
 ROOT = "generateCopilotResponse"
 SUCCESS = {"code": "Success", "__typename": "SuccessMessageStatus"}
@@ -55,7 +56,7 @@ async def post(client: httpx.AsyncClient, body: dict[str, Any], accept: str) -> 
 
 
 def hello_runtime() -> CopilotRuntime:
-    return CopilotRuntime(model=ScriptedChatModel(turns=[answer("Hello there", id="m1")]))
+    return CopilotRuntime(model=ScriptedChatModel([answer("Hello there", id="m1")]))
 
 
 HELLO_PAYLOADS: list[dict[str, Any]] = [
@@ -163,7 +164,7 @@ async def test_generate_answers_one_json_body_in_the_clients_shape_when_json_is_
 
 
 async def test_generate_gives_actions_properties_page_url_and_headers() -> None:
-    model = ScriptedChatModel(turns=[calls(("c1", "whoami", {}), id="a1"), answer("ok", id="a2")])
+    model = ScriptedChatModel([calls(("c1", "whoami", {}), id="a1"), answer("ok", id="a2")])
     runtime = CopilotRuntime(actions=[Action(name="whoami", handler=echo_context)], model=model)
     body = generate_body(text("u1", "user", "who am I?"), threadId="t1")
     body["variables"]["properties"] = {"role": "admin"}
@@ -184,7 +185,7 @@ async def test_generate_gives_actions_properties_page_url_and_headers() -> None:
 
 
 async def test_generate_reports_failed_status_when_the_model_fails() -> None:
-    runtime = CopilotRuntime(model=ScriptedChatModel(turns=[RuntimeError("provider down")]))
+    runtime = CopilotRuntime(model=ScriptedChatModel([RuntimeError("provider down")]))
     async with serve(runtime) as client:
         response = await post(client, generate_body(text("u1", "user", "hi")), URQL_ACCEPT)
     last = multipart_payloads(response.text)[-1]
@@ -198,7 +199,7 @@ async def test_generate_reports_failed_status_when_the_model_fails() -> None:
 
 async def test_thread_holds_each_message_once_when_client_resends_its_transcript() -> None:
     model = ScriptedChatModel(
-        turns=[
+        [
             calls(("c1", "lookup", {"userId": "7"}), id="a1"),
             answer("It is Ada.", id="a2"),
             answer("You are welcome.", id="a3"),
@@ -237,7 +238,7 @@ async def test_thread_holds_each_message_once_when_client_resends_its_transcript
         ("assistant", "a3"),
     ]
     # The last model call saw the run's own prompt, then the thread once (before a3).
-    assert [m.type for m in model.seen[-1]] == [
+    assert [m.type for m in model.requests[-1].messages] == [
         "system", "system", "human", "ai", "tool", "ai", "human",
     ]  # fmt: skip
 
@@ -347,7 +348,7 @@ async def test_load_agent_state_over_get_reports_a_thread_never_seen() -> None:
 
 async def test_load_agent_state_returns_the_thread_in_copilotkit_json_when_it_exists() -> None:
     model = ScriptedChatModel(
-        turns=[calls(("c1", "lookup", {"userId": "7"}), id="a1"), answer("Ada.", id="a2")]
+        [calls(("c1", "lookup", {"userId": "7"}), id="a1"), answer("Ada.", id="a2")]
     )
     runtime = CopilotRuntime(actions=[LOOKUP], model=model)
     load = {"query": LOAD_AGENT_STATE,

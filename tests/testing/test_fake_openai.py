@@ -17,7 +17,7 @@ import pytest
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
-from tests.openai_server import (
+from copilot_runtime.testing.fake_openai import (
     Failure,
     FakeOpenAIServer,
     Text,
@@ -27,7 +27,7 @@ from tests.openai_server import (
     reply_from_json,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hello"}]
 
 
@@ -340,7 +340,15 @@ def test_reply_from_json_builds_each_kind_when_given_json() -> None:
 
 def test_standalone_server_serves_and_takes_a_script_when_run_as_module() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.openai_server", "--port", "0", "--tokens", "3"],
+        [
+            sys.executable,
+            "-m",
+            "copilot_runtime.testing.fake_openai",
+            "--port",
+            "0",
+            "--tokens",
+            "3",
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,

@@ -8,12 +8,14 @@ OpenAI frames them) or not, with a scripted reply per request and a default repl
         ChatOpenAI(base_url=server.base_url, api_key="fake", ...)
         server.requests                                           # what it received
 
-    python -m tests.openai_server --port 8100 --tokens 50 --delay-ms 20    # standalone
+    async with FakeOpenAIServer() as server: ...                 # in the test's own loop
+
+    python -m copilot_runtime.testing.fake_openai --port 8100 --tokens 50 --delay-ms 20
 
 A standalone server is scripted over HTTP: `POST /fake/script` with a JSON list of replies
 (`{"kind": "text" | "tool_calls" | "failure", ...}` with the fields of the reply classes in
-`tests/openai_replies.py`), `GET /fake/requests`, `POST /fake/reset`. The wire formats are in
-`tests/openai_wire.py`, the HTTP plumbing in `tests/openai_http.py`.
+`replies.py`), `GET /fake/requests`, `POST /fake/reset`. The wire formats are in `wire.py`,
+the HTTP plumbing in `http1.py`.
 
 Only the standard library is used (the standalone server runs on uvloop when it is installed),
 and the HTTP/1.1 loop is hand-written (keep-alive, chunked bodies both ways): the server must
@@ -38,8 +40,13 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tests.openai_http import HttpRequest, read_request, send_json, send_stream
-from tests.openai_replies import (
+from copilot_runtime.testing.fake_openai.http1 import (
+    HttpRequest,
+    read_request,
+    send_json,
+    send_stream,
+)
+from copilot_runtime.testing.fake_openai.replies import (
     Failure,
     Reply,
     Text,
@@ -49,7 +56,7 @@ from tests.openai_replies import (
     reply_from_json,
     turn_for,
 )
-from tests.openai_wire import (
+from copilot_runtime.testing.fake_openai.wire import (
     ChatStream,
     JsonObject,
     ResponsesStream,
@@ -169,6 +176,13 @@ class FakeOpenAIServer:
             self._connection, self.host, self.port, backlog=self.backlog, reuse_address=True
         )
         self.port = self._server.sockets[0].getsockname()[1]
+
+    async def __aenter__(self) -> FakeOpenAIServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
 
     async def stop(self) -> None:
         """Stop listening and drop open connections."""
@@ -399,7 +413,9 @@ async def serve_forever(server: FakeOpenAIServer) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.openai_server", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m copilot_runtime.testing.fake_openai", description=__doc__
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
     parser.add_argument("--tokens", type=int, default=8, help="words in each default answer")
@@ -425,7 +441,3 @@ def main(argv: list[str] | None = None) -> None:
         runner = asyncio.run
     with contextlib.suppress(KeyboardInterrupt):
         runner(serve_forever(server))
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.openai_wire import JsonObject, ToolCall, Turn
+from copilot_runtime.testing.fake_openai.wire import JsonObject, ToolCall, Turn
 
 VOCABULARY = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit")
 

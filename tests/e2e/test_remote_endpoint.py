@@ -20,8 +20,15 @@ from typing import Any
 import httpx
 import pytest
 
+from copilot_runtime.testing.fake_openai import (
+    Failure,
+    FakeOpenAIServer,
+    Text,
+    TokenGate,
+    ToolCalls,
+    call,
+)
 from tests.e2e.conftest import NODE_DIR, ROOT, free_port, run_node
-from tests.openai_server import Failure, FakeOpenAIServer, Text, TokenGate, ToolCalls, call
 
 REMOTE_PATH = "/copilotkit_remote"
 PAGE_URL = "http://localhost:3000/page"

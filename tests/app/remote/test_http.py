@@ -262,26 +262,26 @@ async def test_execute_agent_streams_runtime_events_and_runs_a_call_here_once() 
     async with serve(agent) as client:
         response = await client.post(f"{REMOTE}/agents/execute", json=agent_body())
     events = lines(response)
-    assert [e["type"] for e in events] == [
+    assert collapsed(events) == [
         "ActionExecutionStart",
-        "ActionExecutionArgs",
         "ActionExecutionArgs",
         # no ActionExecutionEnd: the Node runtime would run `lookup` a second time
         "ActionExecutionResult",
         "TextMessageStart",
         "TextMessageContent",
-        "TextMessageContent",
-        "TextMessageContent",
         "TextMessageEnd",
         "AgentStateMessage",
     ]
+    assert json.loads(streamed(events, "ActionExecutionArgs", "args")) == {"userId": "7"}
+    assert streamed(events, "TextMessageContent", "content") == "It is Ada."
     assert events[0] == {
         "type": "ActionExecutionStart",
         "actionExecutionId": "c1",
         "actionName": "lookup",
         "parentMessageId": "m1",
     }
-    assert events[3]["result"] == '{"name":"Ada","id":"7"}'
+    (result,) = [e for e in events if e["type"] == "ActionExecutionResult"]
+    assert result["result"] == '{"name":"Ada","id":"7"}'
     assert events[-1] == {
         "type": "AgentStateMessage",
         "threadId": "t1",
@@ -303,13 +303,13 @@ async def test_execute_agent_ends_the_call_of_an_offered_tool_for_the_page_to_ru
     async with serve(runtime(turn)) as client:
         response = await client.post(f"{REMOTE}/agents/execute", json=agent_body())
     events = lines(response)
-    assert [e["type"] for e in events] == [
+    assert collapsed(events) == [
         "ActionExecutionStart",
-        "ActionExecutionArgs",
         "ActionExecutionArgs",
         "ActionExecutionEnd",
         "AgentStateMessage",
     ]
+    assert json.loads(streamed(events, "ActionExecutionArgs", "args")) == {"name": "Ada"}
 
 
 async def test_execute_agent_hands_the_node_runtime_transcript_and_state_to_the_agent() -> None:
@@ -420,3 +420,22 @@ async def test_an_app_that_embeds_the_runtime_serves_the_remote_routes_too() -> 
             response = await client.post(f"{REMOTE}/info", json={})
     assert response.status_code == 200
     assert response.json()["agents"][0]["name"] == "default"
+
+
+def collapsed(events: list[dict[str, Any]]) -> list[str]:
+    """The event types, a streamed run of pieces (arguments, text) counted once: how finely
+    the model splits its output is the model's business."""
+    types: list[str] = []
+    for event in events:
+        if (
+            not types
+            or event["type"] != types[-1]
+            or not event["type"].endswith(("Args", "Content"))
+        ):
+            types.append(event["type"])
+    return types
+
+
+def streamed(events: list[dict[str, Any]], kind: str, field: str) -> str:
+    """The pieces of one kind of event, joined."""
+    return "".join(str(event[field]) for event in events if event["type"] == kind)

@@ -93,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{settings.normalized_base_path} (model: {label}, workers: {settings.workers})",
         flush=True,
     )
+    if settings.playground and settings.rest_routes:
+        url = f"http://{settings.host}:{settings.port}{settings.normalized_base_path}"
+        print(f"copilot-runtime: playground: open {url} in a browser", flush=True)  # noqa: T201
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,

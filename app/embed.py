@@ -20,6 +20,7 @@ from copilot_runtime.actions.examples import example_actions
 from copilot_runtime.app.checkpoints import open_checkpointer
 from copilot_runtime.app.coordination import open_postgres_coordinator
 from copilot_runtime.app.errors import NotStartedError
+from copilot_runtime.app.playground import playground_router
 from copilot_runtime.app.protocols.agui.router import agui_router
 from copilot_runtime.app.protocols.graphql import graphql_router
 from copilot_runtime.app.protocols.remote import remote_router
@@ -97,6 +98,10 @@ def copilotkit_router(
             raise NotStartedError()
 
     router = APIRouter(lifespan=lifespan)
+    if settings.playground and settings.rest_routes:
+        # First: it takes only browsers' page requests and lets GraphQL's GET {base} have
+        # the rest. A static page, so it needs no open resources.
+        router.include_router(playground_router(prefix))
     protocols = [agui_router(server, prefix), graphql_router(server, prefix)]
     if settings.remote_endpoint_path.strip("/"):  # on the host app, beside the base path
         protocols.append(remote_router(server, "/" + settings.remote_endpoint_path.strip("/")))

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     """Where Node runtimes pinned to CopilotKit <= 1.10 reach this runtime's actions and agents
     (`remoteEndpoints: [{ url }]`, the copilotkit Python SDK's protocol); on the host app, not
     under the base path. Empty: not served."""
+    playground: bool = True
+    """Serve the playground page to browsers at GET {base} (it needs the REST routes)."""
     log_level: str = "INFO"
     workers: int = Field(default=1, ge=1)
     """Server processes (`serve --workers`); threads are shared through the checkpointer."""

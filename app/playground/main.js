@@ -222,7 +222,9 @@ async function runAgent({ runId = uuid(), resume, command } = {}) {
   page.run = { runId, controller: new AbortController() };
   timeline.startRequest(`run ${page.agentId} · run ${runId}`, input);
   render();
-  await stream((signal) => client.run(page.agentId, input, signal), page.run.controller);
+  const run = page.run;
+  await stream((signal) => client.run(page.agentId, input, signal), run.controller);
+  if (run.stopped) page.conversation.notice("info", "Stopped.");
   page.run = null;
   showInterrupts();
   render();
@@ -240,7 +242,6 @@ async function stream(open, controller = new AbortController()) {
     }
   } catch (error) {
     if (error.name === "AbortError") {
-      page.conversation.notice("info", "Stopped: the request was cancelled.");
       timeline.note("request cancelled");
     } else {
       const text = error instanceof ApiError ? error.message : `The request failed: ${error.message}`;
@@ -264,6 +265,7 @@ async function stop() {
   const run = page.run;
   if (!run) return;
   $("stop").disabled = true;
+  run.stopped = true;
   try {
     const answer = await client.stop(page.agentId, page.threadId, run.runId);
     timeline.note(`stop: ${JSON.stringify(answer)}`);

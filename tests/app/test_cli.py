@@ -57,8 +57,12 @@ def supervise(*args: str) -> subprocess.CompletedProcess[str]:
 def test_supervisor_of_workers_checks_the_configuration_without_importing_the_app() -> None:
     done = supervise("--model", "demo")
     assert done.returncode == 0, done.stderr
-    banner, started = done.stdout.splitlines()[-2:]
+    banner, playground, started = done.stdout.splitlines()[-3:]
     assert "(model: offline demo model, workers: 2)" in banner
+    assert (
+        playground
+        == "copilot-runtime: playground: open http://127.0.0.1:8000/api/copilotkit in a browser"
+    )
     assert json.loads(started) == {
         "factory": "copilot_runtime.app.cli:app_from_environment",
         "workers": 2,

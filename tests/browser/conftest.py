@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -108,6 +109,28 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="package")
+def two_agents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The runtime with a second agent, a LangGraph graph with state (served_app.py)."""
+    tmp = tmp_path_factory.mktemp("two-agents")
+    port = free_port()
+    environ = {**os.environ, "COPILOT_THREADS_PATH": str(tmp / "threads.sqlite")}
+    environ["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.browser.served_app:app"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    log = tmp / "server.log"
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environ, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/api/copilotkit"
+    try:
+        _wait_until_served(f"{url}/info", process, log)
+        yield LiveServer(url, process, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="package")
 def example_app(runtime: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """examples/react built by Vite and served by `vite preview`, which forwards
     /api/copilotkit to the runtime (as the example's vite.config.js says)."""
@@ -154,4 +177,4 @@ def _wait_until_served(url: str, process: subprocess.Popen[bytes], log: Path) ->
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"vite preview did not serve {url}:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"nothing served {url}:\n{log.read_text()[-3000:]}")

@@ -174,3 +174,35 @@ def test_thread_list_survives_a_reload_and_renames_and_deletes(
     page.reload()
     expect(page.get_by_role("status").filter(has_text="copilot-runtime")).to_contain_text("agent")
     expect(threads.filter(has_text=marker)).to_have_count(0)
+
+
+def test_agent_picker_and_the_state_a_graph_keeps(
+    browser_page: BrowserPage, two_agents: LiveServer
+) -> None:
+    page = browser_page.page
+    page.goto(two_agents.url)
+    expect(page.locator("#runtime")).to_contain_text("2 agents")
+    picker = page.get_by_label("Agent")
+    expect(picker.locator("option")).to_have_text(["default", "counter"])
+    picker.select_option("counter")
+
+    say(page, "Count once")
+    expect(page.locator(".message.assistant .bubble").last).to_have_text("Counted to 1.")
+    page.get_by_role("tab", name="State").click()
+    expect(page.locator("#state-view")).to_have_text('{\n  "count": 1\n}')
+    idle(page)
+    say(page, "Count again")  # the state goes back with the run, and the graph adds one
+    expect(page.locator(".message.assistant .bubble").last).to_have_text("Counted to 2.")
+    expect(page.locator("#state-view")).to_have_text('{\n  "count": 2\n}')
+    threads = page.locator("#thread-list .thread")
+    expect(threads.filter(has_text="Count once")).to_have_count(1)
+
+    # The picked agent, its thread and the thread's state come back after a reload.
+    page.reload()
+    expect(page.get_by_label("Agent")).to_have_value("counter")
+    expect(page.locator(".message.user")).to_have_count(2)
+    page.get_by_role("tab", name="State").click()
+    expect(page.locator("#state-view")).to_have_text('{\n  "count": 2\n}')
+    # Each agent lists its own threads.
+    page.get_by_label("Agent").select_option("default")
+    expect(threads.filter(has_text="Count once")).to_have_count(0)

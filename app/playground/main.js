@@ -64,7 +64,9 @@ function updateControls() {
   $("stop").disabled = !running;
   $("agent").disabled = running;
   $("new-thread").disabled = running;
-  for (const button of document.querySelectorAll(".interrupt-card button")) button.disabled = running;
+  for (const button of document.querySelectorAll(".interrupt-card button, #thread-list button")) {
+    button.disabled = running; // a thread changes only between runs
+  }
 }
 
 function showInterrupts() {

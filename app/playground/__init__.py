@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
-from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter
@@ -91,7 +91,7 @@ def playground_router(prefix: str) -> APIRouter:
     }
     router = APIRouter(prefix=prefix)
 
-    def page_at(base_href: str) -> Any:
+    def page_at(base_href: str) -> Callable[[Request], Awaitable[Response]]:
         # The document's base URL is the runtime's base URL with a slash, whatever proxy
         # prefix is in front of it: the scripts address the routes relative to it.
         body = page.replace(BASE_MARKER, f'<base href="{html.escape(base_href)}">', 1)

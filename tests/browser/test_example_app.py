@@ -15,12 +15,26 @@ def open_app(page: Page, url: str) -> None:
 
 
 def say(page: Page, text: str) -> None:
-    """Type and send, once the chat takes messages (its send button is enabled)."""
-    page.get_by_placeholder("Type a message").fill(text)
+    """Type and send, once the chat takes messages (its send button is enabled).
+
+    The chat ignores a send while the page is still connecting to its thread (CopilotKit
+    connects several times per load), even with the button enabled; the text then stays in
+    the box, and a user would press send again: so does this, until the message shows.
+    """
+    box = page.get_by_placeholder("Type a message")
+    box.fill(text)
     send = page.locator('button[data-test-id="copilot-chat-ready"]')
-    expect(send).to_be_enabled()
-    send.click()
-    expect(page.locator(".copilotKitUserMessage").filter(has_text=text).last).to_be_visible()
+    sent = page.locator(".copilotKitUserMessage").filter(has_text=text).last
+    for _ in range(3):
+        expect(send).to_be_enabled()
+        send.click()
+        try:
+            expect(sent).to_be_visible(timeout=10_000)
+            return
+        except AssertionError:
+            if box.input_value() != text:  # it was taken: wait for it below
+                break
+    expect(sent).to_be_visible()
 
 
 def assistant_says(page: Page, text: str) -> Locator:

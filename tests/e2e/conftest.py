@@ -54,7 +54,7 @@ def start_server(tmp: Path, *, model: str = "demo", **env: str) -> LiveServer:
     log = (tmp / f"server-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}{BASE}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded 2-core machine takes ~30 s for two workers
     while time.monotonic() < deadline:
         try:
             if httpx.post(url, json={"method": "info"}, timeout=1).status_code == 200:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -12,8 +11,10 @@ from langgraph.checkpoint.base import empty_checkpoint
 
 from copilot_runtime.app.postgres_checkpointer import PostgresCheckpointer
 from tests.app.conftest import count_builds
+from tests.postgres import DATABASE_URL as PG_URL
+from tests.postgres import needs_postgres
 
-PG_URL = os.environ.get("COPILOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+pytestmark = needs_postgres
 
 
 async def test_two_reads_of_the_latest_checkpoint_build_its_messages_once(

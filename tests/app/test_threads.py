@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
@@ -18,8 +17,8 @@ from copilot_runtime.graphs import Agent, thread_history
 from copilot_runtime.testing import ScriptedChatModel
 from tests.app.conftest import BASE, body, serve, sse_events
 from tests.fakes import answer
-
-PG_URL = os.environ.get("COPILOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.postgres import DATABASE_URL as PG_URL
+from tests.postgres import needs_postgres
 
 
 def user_from_header(context: ActionContext) -> str | None:
@@ -175,7 +174,9 @@ async def test_thread_list_rejects_bad_parameters(params: dict[str, str], status
     assert response.json()["message"]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "sqlite-public-calls", "postgres"])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", "sqlite-public-calls", pytest.param("postgres", marks=needs_postgres)]
+)
 async def test_thread_store_round_trips_on_each_database(
     backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import time
 import uuid
@@ -17,8 +16,9 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import LiveServer, start_server
+from tests.postgres import DATABASE_URL as PG_URL
+from tests.postgres import needs_postgres
 
-PG_URL = os.environ.get("COPILOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SLOW = "slowReport about 'tides'"  # the action sleeps 60 s: only a stop or a kill ends it early
 
 
@@ -68,6 +68,7 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
     stop_server(second)
 
 
+@needs_postgres
 async def test_stop_sent_to_one_worker_ends_a_run_streaming_from_another(
     workers: tuple[LiveServer, LiveServer],
 ) -> None:
@@ -94,6 +95,7 @@ async def test_stop_sent_to_one_worker_ends_a_run_streaming_from_another(
     assert ended < 30  # far sooner than the action's 60 s; the benchmark-free bound is loose
 
 
+@needs_postgres
 async def test_history_written_by_one_worker_is_served_by_another(
     workers: tuple[LiveServer, LiveServer],
 ) -> None:
@@ -110,7 +112,7 @@ async def test_history_written_by_one_worker_is_served_by_another(
     assert roles == ["user", "assistant", "tool", "assistant"]
 
 
-@pytest.mark.parametrize("store", ["postgres", "sqlite"])
+@pytest.mark.parametrize("store", [pytest.param("postgres", marks=needs_postgres), "sqlite"])
 async def test_thread_keeps_finished_steps_and_runs_again_after_kill_9(
     store: str, tmp_path: Path
 ) -> None:

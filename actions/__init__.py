@@ -7,6 +7,7 @@ from copilot_runtime.actions.errors import (
     ActionError,
     ActionFailedError,
     failure_summary,
+    user_failure_messages,
 )
 from copilot_runtime.actions.model import Action, ActionContext, Handler, Parameter, ParameterType
 from copilot_runtime.actions.resolve import (
@@ -37,5 +38,6 @@ __all__ = [
     "resolve_actions",
     "run_action",
     "tool_from_action",
+    "user_failure_messages",
     "validate_arguments",
 ]

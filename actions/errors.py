@@ -10,19 +10,44 @@ ActionError
 
 
 Logs name an unexpected exception's type and where it was raised (`failure_summary`), never its
-text, which may carry secrets (a connection string, a token echoed by an API).
+text, which may carry secrets (a connection string, a token echoed by an API). A developer who
+wants the text of what their own code raised turns it on (`user_failure_messages`).
 """
 
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_messages_wanted = 0
+"""How many `user_failure_messages()` are open (one per server that runs with debug on)."""
 
 
-def failure_summary(error: BaseException) -> str:
-    """The exception type and where it was raised (file, line, function); no message or source."""
+def failure_summary(error: BaseException, *, is_user_code: bool = False) -> str:
+    """The exception type and where it was raised (file, line, function); no message or source.
+
+    For an exception of the user's own code (`is_user_code`: an action, an actions generator,
+    a graph), the message too while `user_failure_messages()` is open.
+    """
     frames = [
         f"  {frame.filename}:{frame.lineno} in {frame.name}"
         for frame in traceback.extract_tb(error.__traceback__)
     ]
-    return "\n".join([f"{type(error).__module__}.{type(error).__qualname__}", *frames])
+    lines = [f"{type(error).__module__}.{type(error).__qualname__}", *frames]
+    if is_user_code and _messages_wanted:
+        lines.append(f"  message: {error}")
+    return "\n".join(lines)
+
+
+@contextmanager
+def user_failure_messages() -> Iterator[None]:
+    """While open, logs keep the messages of exceptions raised by the user's code (development:
+    COPILOT_DEBUG; the messages may hold user data or secrets)."""
+    global _messages_wanted  # one process-wide logging choice
+    _messages_wanted += 1
+    try:
+        yield
+    finally:
+        _messages_wanted -= 1
 
 
 class ActionError(Exception):

@@ -109,7 +109,7 @@ async def _call_handler(action: Action, kwargs: dict[str, Any]) -> Any:
     except Exception as error:
         # The text of an unexpected error may hold secrets; the model and the client get a
         # fixed message and the traceback stays in the server log.
-        logger.error("action %s failed: %s", action.name, failure_summary(error))
+        logger.error("action %s failed: %s", action.name, failure_summary(error, is_user_code=True))
         raise ToolException(CRASHED.format(name=action.name)) from error
 
 

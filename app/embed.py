@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from copilot_runtime.actions import user_failure_messages
 from copilot_runtime.actions.examples import example_actions
 from copilot_runtime.app.checkpoints import open_checkpointer
 from copilot_runtime.app.coordination import open_postgres_coordinator
@@ -37,6 +38,10 @@ OFFLINE_NOTICE = (
     "Using the OFFLINE DEMO MODEL: it only picks actions named or described in the user's words. "
     "Set OPENAI_API_KEY (and OPENAI_BASE_URL for any OpenAI-compatible server) or pass "
     "--model provider:model (COPILOT_MODEL) to use a real model."
+)
+DEBUG_NOTICE = (
+    "COPILOT_DEBUG is on: the log keeps the messages of exceptions raised by actions and "
+    "graphs, which may hold user data; turn it off outside development"
 )
 RUNTIME_IN_USE = (
     "this CopilotRuntime already serves another endpoint; its agents keep one set of threads, "
@@ -118,6 +123,9 @@ async def open_resources(server: Server) -> AsyncIterator[None]:
         checkpointer = await stack.enter_async_context(open_checkpointer(settings))
         server.threads = await stack.enter_async_context(open_thread_store(settings))
         await stack.enter_async_context(model_transport(settings))
+        if settings.debug:
+            stack.enter_context(user_failure_messages())
+            logger.warning(DEBUG_NOTICE)
         runtime.use_checkpointer(checkpointer)
         if settings.database_url:
             server.coordinator = await open_postgres_coordinator(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from copilot_runtime.app.run_log import RunTally
+
 
 @dataclass(slots=True)
 class ActiveRun:
@@ -16,6 +18,8 @@ class ActiveRun:
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     released: bool = False
     """Its thread was freed; freeing it again could free a newer run's claim."""
+    tally: RunTally | None = None
+    """What it did, for the line logged when it ends; None until it has started."""
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from ag_ui.core import BaseEvent, RunAgentInput
 from copilot_runtime.actions import ActionContext, ActionDefinitionError, failure_summary
 from copilot_runtime.app.coordination import LocalCoordinator, RunCoordinator
 from copilot_runtime.app.errors import ConflictError, InternalError, NotFoundError, ProtocolError
+from copilot_runtime.app.run_log import RunTally, log_run_end
 from copilot_runtime.app.runs import ActiveRun, RunRegistry
 from copilot_runtime.app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
 from copilot_runtime.app.settings import Settings
@@ -120,12 +121,27 @@ async def _release(server: Server, active: ActiveRun) -> None:
     active.released = True
     server.registry.unregister(active)
     await server.coordinator.release(active.thread_id)
+    if active.tally is not None:  # the run started: say how it went
+        log_run_end(
+            active.tally,
+            run_id=active.run_id,
+            thread_id=active.thread_id,
+            agent_id=active.agent_id,
+            is_stopped=active.stopped.is_set(),
+        )
 
 
 async def start_run(
-    server: Server, agent_id: str, run_input: RunAgentInput, context: ActionContext
+    server: Server,
+    agent_id: str,
+    run_input: RunAgentInput,
+    context: ActionContext,
+    *,
+    protocol: str = "rest",
 ) -> StartedRun:
     """Start a run and wait for its first event, so that failures before it are HTTP errors.
+
+    `protocol` names how the client asked, for the line logged when the run ends.
 
     Raises:
         NotFoundError: unknown agent.
@@ -141,6 +157,7 @@ async def start_run(
         await server.coordinator.release(run_input.thread_id)
         raise
     active = server.registry.register(run_input.thread_id, run_input.run_id, agent_id)
+    tally = RunTally(protocol)
     try:
         # The actions generator runs here, so a bad declaration is a JSON error, not a stream.
         feed = await _start_feed(agent, run_input, context)
@@ -149,11 +166,13 @@ async def start_run(
         raise
     except Exception as error:  # noqa: BLE001  # the user's generator: answer 500, log no text
         await _release(server, active)
-        logger.error("run %s could not start: %s", run_input.run_id, failure_summary(error))
+        summary = failure_summary(error, is_user_code=True)
+        logger.error("run %s could not start: %s", run_input.run_id, summary)
         raise InternalError() from None
     except BaseException:
         await _release(server, active)
         raise
+    active.tally = tally
     return StartedRun(active=active, server=server, feed=feed, stop_id=server.new_id())
 
 

@@ -2,71 +2,120 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import json
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
     from copilot_runtime.graphs import ModelOptions
 
 MEMORY = ":memory:"
-POSTGRES_ONLY = "DATABASE_URL must be postgresql://... (for SQLite, set COPILOT_THREADS_PATH)"
+POSTGRES_ONLY = "must be postgresql://... (for a SQLite file, set COPILOT_THREADS_PATH instead)"
 
 
 class Settings(BaseSettings):
-    """Every option of `copilot-runtime serve`; each has an environment variable."""
+    """Every option of `copilot-runtime serve`; each has an environment variable.
 
-    model_config = SettingsConfigDict(env_prefix="COPILOT_", extra="ignore")
+    Each field is a flag of `serve` (app/cli.py derives them), and its docstring is that flag's
+    help: write it for the people who run the server.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="COPILOT_", extra="ignore", use_attribute_docstrings=True
+    )
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    """The interface to listen on (0.0.0.0 for every interface)."""
+    port: int = Field(default=8000, ge=1, le=65535)
+    """The TCP port to listen on."""
     base_path: str = "/api/copilotkit"
+    """The URL path the CopilotKit routes live under (the frontend's runtimeUrl)."""
     actions: str | None = None
-    """MODULE:ATTR of a list of actions or a generator; None serves the example actions."""
+    """Your backend actions as MODULE:NAME: a list of actions, a generator called for each
+    request, or one action (default: the example actions)."""
     model: str | None = None
-    """"demo", "provider:model" or a model name; None: OpenAI with OPENAI_API_KEY, else demo."""
+    """The chat model: "provider:model" (e.g. openai:gpt-4o-mini), a model name of an
+    OpenAI-compatible server (with OPENAI_BASE_URL), or "demo" (default: OpenAI when
+    OPENAI_API_KEY is set, else the offline demo model)."""
     model_temperature: float | None = Field(default=None, ge=0)
+    """The sampling temperature of a real model (default: the provider's)."""
     model_timeout: float | None = Field(default=None, gt=0)
-    """Seconds per request to the model provider; None keeps the provider's default."""
+    """Seconds to wait for each request to the model provider (default: the provider's)."""
     model_max_retries: int | None = Field(default=None, ge=0)
-    """Retries (with backoff) of a model request answered 429 or 5xx; None: the provider's."""
+    """How often a model request answered 429 or 5xx is retried, with backoff (default: the
+    provider's)."""
     model_stream_usage: bool = True
-    """Ask OpenAI-compatible servers for token usage while streaming."""
+    """Ask OpenAI-compatible servers for token usage while streaming (turn it off for a server
+    that rejects stream_options)."""
     model_http: Literal["aiohttp", "httpx"] = "aiohttp"
-    """How `openai:` models reach the provider: the openai SDK's aiohttp transport (half the
-    CPU per streamed chunk) or its default httpx client (falls back to it without aiohttp)."""
+    """How openai: models reach the provider: the openai SDK's aiohttp transport (half the CPU
+    per streamed chunk) or its default httpx client (used anyway without aiohttp)."""
     instructions: str | None = None
+    """The system prompt of the default agent."""
     max_steps: int = Field(default=25, ge=1)
+    """Model steps a run may take before it ends with an error."""
     durability: Literal["sync", "async", "exit"] = "sync"
-    """When runs write their steps to the thread store (LangGraph's durability modes): "exit"
-    writes once per run, the least CPU, but a killed process loses the run under way."""
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "COPILOT_DATABASE_URL")
-    )
-    """postgresql://... keeps threads in PostgreSQL; unset keeps them in the SQLite file below."""
+    """When runs write their steps to the thread store: sync (each step before the next), async
+    (while the next runs) or exit (once per run: the least CPU, but a killed server loses the
+    run under way)."""
+    # The conventional name, without the prefix: hosting platforms set DATABASE_URL.
+    database_url: str | None = Field(default=None, validation_alias="database_url")
+    """postgresql://... keeps threads in PostgreSQL (several servers can share it); unset keeps
+    them in the SQLite file of --threads-path."""
     threads_path: str = ".copilot-runtime/threads.sqlite"
     """The SQLite file for threads, or ":memory:" to keep them in memory only."""
     sqlite_synchronous: Literal["normal", "full"] = "normal"
-    """When a SQLite commit waits for the disk. "normal" (SQLite's advice for its WAL mode):
-    a killed process loses nothing, a power cut may lose the last commits; "full": an fsync
-    per commit, which under load queues every run behind the disk."""
-    cors_origins: list[str] = ["*"]
+    """When a SQLite commit waits for the disk: normal (a killed server loses nothing, a power
+    cut may lose the last commits) or full (an fsync per commit, slower under load)."""
+    cors_origins: Annotated[list[str], NoDecode] = ["*"]
+    """The origins browsers may call from: comma-separated (http://a.example,http://b.example)
+    or a JSON list; "*" for any."""
     cors_allow_credentials: bool = False
+    """Let browsers send cookies and Authorization headers cross-origin."""
     keepalive_seconds: float = Field(default=15.0, gt=0)
+    """Seconds of silence in a stream before a keep-alive is sent."""
     busy_thread: Literal["reject", "supersede"] = "reject"
     """A run on a thread that is already running: refuse it (409) or stop the old one first."""
     rest_routes: bool = True
-    """False serves only the single-route envelope (POST {base}), like CopilotKit's v1 helpers."""
+    """Serve the REST routes (/info, /agent/..., /threads); without them only the single-route
+    envelope (POST to the base path) answers."""
     remote_endpoint_path: str = "/copilotkit_remote"
     """Where Node runtimes pinned to CopilotKit <= 1.10 reach this runtime's actions and agents
     (`remoteEndpoints: [{ url }]`, the copilotkit Python SDK's protocol); on the host app, not
     under the base path. Empty: not served."""
     playground: bool = True
     """Serve the playground page to browsers at GET {base} (it needs the REST routes)."""
-    log_level: str = "INFO"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """How much the server logs."""
+    log_format: Literal["text", "json"] = "text"
+    """The log lines: text, or one JSON object per line (for log collectors)."""
+    debug: bool = False
+    """Development only: logs keep the messages of exceptions raised by your actions and graphs
+    (they may hold user data); otherwise only their type and where they were raised."""
     workers: int = Field(default=1, ge=1)
-    """Server processes (`serve --workers`); threads are shared through the checkpointer."""
+    """Server processes sharing the port; threads are shared through the thread store."""
+    reload: bool = False
+    """Development: restart the server when a Python file of your project or of the actions
+    module changes."""
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_from_text(cls, value: object) -> object:
+        # An environment variable or a flag holds text: a JSON list, or origins separated by
+        # commas (the form people write: COPILOT_CORS_ORIGINS=https://app.example).
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [origin.strip() for origin in text.split(",") if origin.strip()]
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

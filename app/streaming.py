@@ -130,7 +130,7 @@ async def stream_run(
                 yield batch
             if is_over:
                 return
-        if (failure := _failure(feed.producer)) is not None:
+        if (failure := _failure(feed.producer, run)) is not None:
             yield [failure]
     finally:
         await _wind_down(helpers, feed.producer, on_end)
@@ -224,7 +224,7 @@ class _Pusher:
             return  # the stream is over; the run is being stopped
         try:
             if items is None:  # the run's task has ended
-                if (failure := _failure(self._producer)) is not None:
+                if (failure := _failure(self._producer, self._run)) is not None:
                     self._write([failure])
                 self._over.set_result(None)
                 return
@@ -238,13 +238,16 @@ class _Pusher:
             self._over.set_exception(error)
 
 
-def _failure(producer: asyncio.Task[None]) -> RunErrorEvent | None:
+def _failure(producer: asyncio.Task[None], run: ActiveRun) -> RunErrorEvent | None:
     """RUN_ERROR for a producer that failed: a bug between the agent and here, logged."""
     error = None if producer.cancelled() else producer.exception()
     if error is None:
         return None
     logger.error("the event stream of a run failed: %s", failure_summary(error))
-    return RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR")
+    failure = RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR")
+    if run.tally is not None:
+        run.tally.observe(failure)
+    return failure
 
 
 def _batch(
@@ -262,6 +265,8 @@ def _batch(
             return batch, True
         if isinstance(item, BaseEvent):
             open_items.observe(item)
+            if run.tally is not None:
+                run.tally.observe(item)
             batch.append(item)
         else:
             batch.append(KEEPALIVE)

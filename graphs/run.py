@@ -116,7 +116,7 @@ async def _drive(
         if failure.is_expected:
             logger.warning("run %s failed: %s (%s)", run.run_id, type(error).__name__, failure.code)
         else:
-            logger.error("run %s failed: %s", run.run_id, failure_summary(error))
+            logger.error("run %s failed: %s", run.run_id, failure_summary(error, is_user_code=True))
     closing = translator.close()
     if failure is not None:
         closing.append(

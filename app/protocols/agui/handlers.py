@@ -35,8 +35,13 @@ def info(server: Server) -> JSONResponse:
     return JSONResponse(runtime_info(server.runtime, thread_endpoints=server.settings.rest_routes))
 
 
-async def run(server: Server, request: Request, agent_id: str, body: Any) -> Response:
-    """Validate, start the run, and stream it as SSE; errors before its first event are JSON."""
+async def run(
+    server: Server, request: Request, agent_id: str, body: Any, *, protocol: str
+) -> Response:
+    """Validate, start the run, and stream it as SSE; errors before its first event are JSON.
+
+    `protocol`: "rest" or "envelope", the route the run came by (for the run's log line).
+    """
     server.agent(agent_id)
     run_input = run_input_from_body(body)
     context = action_context(
@@ -45,7 +50,7 @@ async def run(server: Server, request: Request, agent_id: str, body: Any) -> Res
         thread_id=run_input.thread_id,
         properties=run_input.forwarded_props,
     )
-    started = await start_run(server, agent_id, run_input, context)
+    started = await start_run(server, agent_id, run_input, context, protocol=protocol)
     return PushedResponse(
         started.push,
         frames=sse_batch,

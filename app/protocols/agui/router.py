@@ -41,7 +41,8 @@ def _add_rest_routes(router: APIRouter, server: Server) -> None:
 
     @router.post("/agent/{agent_id}/run")
     async def run(request: Request, agent_id: str) -> Response:
-        return await handlers.run(server, request, agent_id, await json_body(request))
+        body = await json_body(request)
+        return await handlers.run(server, request, agent_id, body, protocol="rest")
 
     @router.get("/agent/{agent_id}/run/health")
     async def health(request: Request, agent_id: str) -> Response:
@@ -76,7 +77,7 @@ async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Re
         raise BadRequestError("params.agentId must be a non-empty string")
     inner = body.get("body")
     if method == "agent/run":
-        return await handlers.run(server, request, agent_id, inner)
+        return await handlers.run(server, request, agent_id, inner, protocol="envelope")
     if method == "agent/connect":
         return await handlers.connect(server, request, agent_id, inner)
     thread_id = params.get("threadId")

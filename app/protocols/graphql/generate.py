@@ -58,7 +58,7 @@ async def generate_response(
         properties=run_input.forwarded_props,
         page_url=run.page_url,
     )
-    started = await start_run(server, run.agent_id, run_input, context)
+    started = await start_run(server, run.agent_id, run_input, context, protocol="graphql")
     session = None
     if run.is_agent_session:
         state = run_input.state if isinstance(run_input.state, dict) else {}

@@ -1,26 +1,38 @@
-"""The `copilot-runtime` command: `serve` starts the server.
+"""The `copilot-runtime` command: `serve` starts the server, every setting is one of its flags.
 
-With `--workers N` this process only supervises the workers, each of which builds its own app.
-It checks the configuration in a short-lived child process and never imports the app itself:
-LangChain, LangGraph and the openai SDK are ~115 MiB that a supervisor would hold for nothing
-(issue #7). Hence the imports inside functions.
+The flags are the fields of Settings, read by pydantic-settings' command-line source: a field
+added there is a flag (and an environment variable) with nothing to write here, and its
+docstring is the flag's help. A bad value, a port in use or a database that does not answer
+is one line on stderr and exit status 2, before anything is served.
+
+With `--workers N` or `--reload` this process only supervises the server processes, each of
+which builds its own app from the environment. It checks the configuration in a short-lived
+child process and never imports the app itself: LangChain, LangGraph and the openai SDK are
+~115 MiB that a supervisor would hold for nothing. Hence the imports inside functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import importlib
-import logging
+import json
 import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import CliSettingsSource
 
+from copilot_runtime import __version__
+from copilot_runtime.app.banner import banner
+from copilot_runtime.app.logs import configure_logging
+from copilot_runtime.app.preflight import StartupError, check_thread_store, open_listener
 from copilot_runtime.app.settings import Settings
 from copilot_runtime.app.workers import serve_workers
 
@@ -29,125 +41,243 @@ if TYPE_CHECKING:
 
     from copilot_runtime.app.runtime import CopilotRuntime
 
+PROG = "copilot-runtime"
+APP_FACTORY = "copilot_runtime.app.cli:app_from_environment"
 GC_THRESHOLDS = (20_000, 20, 100)
 """gc.set_threshold for the server process (see tune_garbage_collector)."""
 BACKLOG = 4096
 """Pending connections the listening socket queues (uvicorn's default is 2048)."""
+SHORTCUTS = {"model-temperature": "temperature", "model-max-retries": "model-retries"}
+"""Shorter names some flags also answer to."""
+DESCRIPTION = (
+    "A Python runtime for CopilotKit apps: your backend actions, run by a LangGraph agent, "
+    "served to CopilotKit clients over every CopilotKit protocol."
+)
+SERVE_HELP = "start the server"
+SERVE_DESCRIPTION = """\
+Serve CopilotKit clients over HTTP. With no options: the example actions, the
+offline demo model (or OpenAI when OPENAI_API_KEY is set), and threads kept in
+a local SQLite file."""
+SERVE_EPILOG = """\
+Every option can also be set by the environment variable shown with it; a flag
+wins over its variable. For example:
+  copilot-runtime serve --actions my_actions:actions --model openai:gpt-4o-mini
+"""
+EXIT_REFUSED = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line and run it."""
-    parser = argparse.ArgumentParser(prog="copilot-runtime", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve CopilotKit clients over HTTP")
-    serve.add_argument("--host", help="interface (COPILOT_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (COPILOT_PORT, default 8000)")
-    serve.add_argument(
-        "--base-path", help="URL prefix (COPILOT_BASE_PATH, default /api/copilotkit)"
+    """Run the command line; the exit status."""
+    try:
+        settings = read_settings(argv)
+    except ValidationError as error:
+        return _refuse([_problem(detail) for detail in error.errors(include_url=False)])
+    try:
+        return serve(settings)
+    except StartupError as error:
+        return _refuse([str(error)])
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_REFUSED, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def read_settings(argv: Sequence[str] | None = None) -> Settings:
+    """The settings of `serve`: its flags over the environment over the defaults.
+
+    Raises:
+        ValidationError: a value is not allowed.
+        SystemExit: --help, --version, or a command line argparse cannot read.
+    """
+    parser = _OneLineParser(prog=PROG, description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_OneLineParser
     )
-    serve.add_argument(
-        "--actions", help="MODULE:ATTR, a list of actions or a generator (COPILOT_ACTIONS)"
+    serve_parser = commands.add_parser(
+        "serve",
+        help=SERVE_HELP,
+        description=SERVE_DESCRIPTION,
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--model", help='"demo", "provider:model" or a model name (COPILOT_MODEL)')
-    serve.add_argument(
-        "--workers", type=int, help="worker processes sharing the port (COPILOT_WORKERS, default 1)"
+    source: CliSettingsSource[Settings] = CliSettingsSource(
+        Settings,
+        root_parser=serve_parser,
+        cli_kebab_case=True,
+        cli_implicit_flags=True,
+        cli_hide_none_type=True,
+        cli_avoid_json=True,
+        cli_show_env_vars=True,
+        cli_shortcuts=SHORTCUTS,
     )
-    serve.add_argument(
-        "--temperature",
-        dest="model_temperature",
-        type=float,
-        help="sampling temperature of a real model (COPILOT_MODEL_TEMPERATURE)",
-    )
-    serve.add_argument(
-        "--model-timeout", type=float, help="seconds per model request (COPILOT_MODEL_TIMEOUT)"
-    )
-    serve.add_argument(
-        "--model-retries",
-        dest="model_max_retries",
-        type=int,
-        help="retries of a model request answered 429/5xx (COPILOT_MODEL_MAX_RETRIES)",
-    )
-    args = parser.parse_args(argv)
-    overrides = {
-        key: value for key, value in vars(args).items() if key != "command" and value is not None
-    }
-    settings = Settings(**overrides)
-    configure_logging(settings.log_level)
-    if settings.workers > 1:
-        # Each worker builds its own app from the environment; threads live in the shared
-        # checkpointer (the SQLite file or PostgreSQL), so any worker can serve any thread,
-        # and each accepts connections from its own socket (app/workers.py).
-        for key, value in overrides.items():
-            os.environ[f"COPILOT_{key.upper()}"] = str(value)
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checker:
-            label, problem = checker.submit(_check_environment).result()
-    else:
-        runtime, problem = _runtime_or_problem(settings)
-        label = runtime.model_label if runtime is not None else ""
-    if problem is not None:
-        print(f"copilot-runtime: {problem}", file=sys.stderr)  # noqa: T201
-        return 2
-    print(  # noqa: T201
-        f"copilot-runtime: serving http://{settings.host}:{settings.port}"
-        f"{settings.normalized_base_path} (model: {label}, workers: {settings.workers})",
-        flush=True,
-    )
-    if settings.playground and settings.rest_routes:
-        url = f"http://{settings.host}:{settings.port}{settings.normalized_base_path}"
-        print(f"copilot-runtime: playground: open {url} in a browser", flush=True)  # noqa: T201
+    arguments = parser.parse_args(argv)
+    return Settings(_cli_settings_source=source(parsed_args=arguments))
+
+
+def serve(settings: Settings) -> int:
+    """Check everything, say what is served, and serve it until stopped."""
+    if settings.reload and settings.workers > 1:
+        raise StartupError("--reload restarts one server process; leave out --workers with it")
+    # Cheap checks first: a port in use or a database that does not answer is said at once,
+    # before the model stack is imported.
+    sock = open_listener(settings.host, settings.port, for_workers=settings.workers > 1)
+    runtime: CopilotRuntime | None = None
+    try:
+        if settings.workers > 1 or settings.reload:
+            # The server processes read their settings from the environment, as given here.
+            os.environ.update(settings_as_environment(settings))
+            model, actions = _check_in_child()
+        else:
+            check_thread_store(settings)
+            runtime, actions = configured_runtime(settings)
+            model = runtime.model_label
+    except BaseException:
+        sock.close()
+        raise
+    log_config = configure_logging(settings.log_level, settings.log_format)
+    banner(settings, model=model, actions=actions).log()
     options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level.lower(),
+        "log_config": log_config,
+        "log_level": settings.log_level,
         "backlog": BACKLOG,
     }
     if settings.workers > 1:
-        serve_workers(
-            "copilot_runtime.app.cli:app_from_environment", workers=settings.workers, **options
-        )
-    else:
-        from copilot_runtime.app.main import create_app
-
-        assert runtime is not None
-        app = create_app(runtime, settings)
-        tune_garbage_collector()
-        uvicorn.run(app, **options)
-    return 0
+        serve_workers(APP_FACTORY, workers=settings.workers, sock=sock, **options)
+        return 0
+    if settings.reload:
+        _serve_reloading(settings, sock, options)
+        return 0
+    assert runtime is not None
+    return _serve_in_process(runtime, settings, sock, options)
 
 
-def configure_logging(level: str) -> None:
-    """The process's logging; only the command line calls it (embedding apps keep their own)."""
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+def _serve_in_process(
+    runtime: CopilotRuntime, settings: Settings, sock: Any, options: dict[str, Any]
+) -> int:
+    from copilot_runtime.app.main import create_app
+
+    app = create_app(runtime, settings)
+    tune_garbage_collector()
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, **options))
+    server.run(sockets=[sock])
+    return 0 if server.started else 3  # uvicorn's status for an app that failed to start
+
+
+def _serve_reloading(settings: Settings, sock: Any, options: dict[str, Any]) -> None:
+    """One server process, restarted when a Python file of the project or of the actions
+    module changes (uvicorn's reloader; watchfiles makes it cheaper when installed)."""
+    from uvicorn.supervisors import ChangeReload
+
+    config = uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        reload=True,
+        reload_dirs=_watched_folders(settings.actions),
+        **options,
     )
+    server = uvicorn.Server(config)
+    ChangeReload(config, target=server.run, sockets=[sock]).run()
+
+
+def _watched_folders(actions: str | None) -> list[str]:
+    folders = [os.getcwd()]
+    if actions and ":" in actions:
+        sys.path.insert(0, os.getcwd())
+        spec = find_spec(actions.partition(":")[0])
+        if spec is not None and spec.origin and spec.has_location:
+            folder = str(Path(spec.origin).parent)
+            if not folder.startswith(os.getcwd()):
+                folders.append(folder)
+    return folders
+
+
+def settings_as_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that give another process these settings."""
+    values = settings.model_dump(mode="json", include=settings.model_fields_set)
+    return {
+        _environment_name(name): value if isinstance(value, str) else json.dumps(value)
+        for name, value in values.items()
+        if value is not None
+    }
 
 
 def app_from_environment() -> FastAPI:
-    """The app a worker process serves, configured by COPILOT_* variables (`--workers`)."""
+    """The app a server process of `--workers` or `--reload` serves (COPILOT_* variables)."""
     from copilot_runtime.app.main import create_app
 
     settings = Settings()
-    configure_logging(settings.log_level)
-    app = create_app(_runtime(settings), settings)
+    runtime, _ = configured_runtime(settings, is_checked=False)  # by the supervisor
+    app = create_app(runtime, settings)
     tune_garbage_collector()
     return app
 
 
-def _check_environment() -> tuple[str, str | None]:
-    """In a child process: the model's label, or what is wrong, with the workers' settings."""
-    runtime, problem = _runtime_or_problem(Settings())
-    return (runtime.model_label if runtime is not None else ""), problem
+def configured_runtime(
+    settings: Settings, *, is_checked: bool = True
+) -> tuple[CopilotRuntime, str]:
+    """The runtime the settings describe, and what the banner says of its actions
+    (`is_checked=False`: the actions are imported, not checked; see load_actions).
 
-
-def _runtime_or_problem(settings: Settings) -> tuple[CopilotRuntime | None, str | None]:
-    """The runtime, or what in the configuration prevents it (a model, actions, a value)."""
+    Raises:
+        StartupError: the actions or the model cannot be served.
+    """
+    from copilot_runtime.actions import ActionDefinitionError
+    from copilot_runtime.app.actions_source import ActionsSourceError, LoadedActions, load_actions
+    from copilot_runtime.app.runtime import CopilotRuntime
     from copilot_runtime.graphs import ModelConfigurationError
 
     try:
-        return _runtime(settings), None
-    except (ModelConfigurationError, ImportError, AttributeError, ValueError) as error:
-        return None, str(error)
+        if settings.actions:
+            loaded = load_actions(settings.actions, is_checked=is_checked)
+            actions = f"{settings.actions}, {loaded.description}"
+        else:
+            from copilot_runtime.actions.examples import example_actions
+
+            loaded = LoadedActions(example_actions, "")
+            actions = "the example actions (set --actions MODULE:NAME to serve yours)"
+    except (ActionsSourceError, ActionDefinitionError) as error:
+        raise StartupError(f"--actions ({_environment_name('actions')}): {error}") from None
+    try:
+        runtime = CopilotRuntime(
+            actions=loaded.source,
+            model=settings.model,
+            model_options=settings.model_options(),
+            instructions=settings.instructions,
+            max_steps=settings.max_steps,
+            durability=settings.durability,
+        )
+    except ModelConfigurationError as error:
+        raise StartupError(f"--model ({_environment_name('model')}): {error}") from None
+    return runtime, actions
+
+
+def _check_in_child() -> tuple[str, str]:
+    """The model label and actions description, found in a child process (which imports the
+    model stack so that this one need not)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as checker:
+        model, actions, problem = checker.submit(_check_environment).result()
+    if problem is not None:
+        raise StartupError(problem)
+    return model, actions
+
+
+def _check_environment() -> tuple[str, str, str | None]:
+    """In the child: what `_check_in_child` returns, or the problem, with the same settings
+    the server processes will have."""
+    try:
+        settings = Settings()
+        check_thread_store(settings)
+        runtime, actions = configured_runtime(settings)
+    except StartupError as error:
+        return "", "", str(error)
+    return runtime.model_label, actions, None
 
 
 def tune_garbage_collector() -> None:
@@ -172,34 +302,30 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _runtime(settings: Settings) -> CopilotRuntime:
-    from copilot_runtime.app.runtime import CopilotRuntime
-
-    return CopilotRuntime(
-        actions=load_actions(settings.actions) if settings.actions else _examples(),
-        model=settings.model,
-        model_options=settings.model_options(),
-        instructions=settings.instructions,
-        max_steps=settings.max_steps,
-        durability=settings.durability,
-    )
-
-
-def load_actions(spec: str) -> Any:
-    """Import `MODULE:ATTR` from the current directory or PYTHONPATH."""
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise ValueError(f"--actions takes MODULE:ATTR, got {spec!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
-    return getattr(module, attribute)
+def _problem(detail: Any) -> str:
+    """One line for one bad value: the flag, its variable, what is allowed, what was given."""
+    name = str(detail["loc"][0]) if detail["loc"] else ""
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if name not in Settings.model_fields:
+        return message
+    given = detail.get("input")
+    shown = "" if name == "database_url" or isinstance(given, dict) else f" (got {given!r})"
+    flag = "--" + name.replace("_", "-")
+    return f"{flag} ({_environment_name(name)}): {message}{shown}"
 
 
-def _examples() -> Any:
-    from copilot_runtime.actions.examples import example_actions
+def _environment_name(name: str) -> str:
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, str):
+        return alias.upper()
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    return f"{prefix}{name}".upper()
 
-    return example_actions
+
+def _refuse(problems: list[str]) -> int:
+    for problem in problems:
+        print(f"{PROG}: {problem}", file=sys.stderr)  # noqa: T201
+    return EXIT_REFUSED
 
 
 if __name__ == "__main__":

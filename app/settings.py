@@ -34,18 +34,18 @@ class Settings(BaseSettings):
     """The URL path the CopilotKit routes live under (the frontend's runtimeUrl)."""
     actions: str | None = None
     """Your backend actions as MODULE:NAME: a list of actions, a generator called for each
-    request, or one action (default: the example actions)."""
+    request, or one action; unset, the example actions."""
     model: str | None = None
     """The chat model: "provider:model" (e.g. openai:gpt-4o-mini), a model name of an
-    OpenAI-compatible server (with OPENAI_BASE_URL), or "demo" (default: OpenAI when
-    OPENAI_API_KEY is set, else the offline demo model)."""
+    OpenAI-compatible server (with OPENAI_BASE_URL), or "demo"; unset, OpenAI when
+    OPENAI_API_KEY is set, else the offline demo model."""
     model_temperature: float | None = Field(default=None, ge=0)
-    """The sampling temperature of a real model (default: the provider's)."""
+    """The sampling temperature of a real model; unset, the provider's."""
     model_timeout: float | None = Field(default=None, gt=0)
-    """Seconds to wait for each request to the model provider (default: the provider's)."""
+    """Seconds to wait for each request to the model provider; unset, the provider's."""
     model_max_retries: int | None = Field(default=None, ge=0)
-    """How often a model request answered 429 or 5xx is retried, with backoff (default: the
-    provider's)."""
+    """How often a model request answered 429 or 5xx is retried, with backoff; unset, as often
+    as the provider's client does."""
     model_stream_usage: bool = True
     """Ask OpenAI-compatible servers for token usage while streaming (turn it off for a server
     that rejects stream_options)."""

@@ -11,16 +11,12 @@ across them. uvicorn's supervisor still starts, watches, restarts and stops the 
 
 from __future__ import annotations
 
-import logging
 import socket
 import sys
 from typing import Any
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
-
-logger = logging.getLogger(__name__)
 
 # Elsewhere SO_REUSEPORT either does not exist or does not spread connections (macOS hands them
 # to one socket), so the shared socket is as good.
@@ -54,18 +50,12 @@ def bind_worker_socket(family: int, host: str, port: int) -> WorkerSocket:
     return sock
 
 
-def serve_workers(app: str, *, workers: int, host: str, port: int, **options: Any) -> None:
-    """Run `workers` processes of the app factory `app` ("module:function") on host:port."""
-    if not SPREADS_CONNECTIONS:
-        uvicorn.run(app, factory=True, workers=workers, host=host, port=port, **options)
-        return
+def serve_workers(app: str, *, workers: int, sock: socket.socket, **options: Any) -> None:
+    """Run `workers` processes of the app factory `app` ("module:function") accepting
+    connections from `sock`: a bound WorkerSocket where SO_REUSEPORT spreads them, else a
+    plain bound socket that the workers share (`app/preflight.py` open_listener)."""
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(app, factory=True, workers=workers, host=host, port=port, **options)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        sock = bind_worker_socket(family, host, port)
-    except OSError as error:
-        logger.error("cannot listen on %s:%s: %s", host, port, error)
-        sys.exit(STARTUP_FAILURE)
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:

@@ -21,13 +21,13 @@ from tests.e2e.conftest import free_port
 ROOT = Path(__file__).resolve().parents[1]
 USER_PROJECT = {
     "app/__init__.py": "",
-    "app/db.py": '''
+    "app/db.py": """
 USERS = {"42": "Darth Doe"}
 
 
 def user_name(user_id: str) -> str:
     return USERS.get(user_id, "nobody")
-''',
+""",
     "actions/__init__.py": '''
 from copilot_runtime import action
 
@@ -47,7 +47,7 @@ def fetchNameForUserId(userId: str) -> dict[str, str]:
 user_actions = [fetchNameForUserId]
 ''',
     "graphs/__init__.py": 'OWNER = "the user"\n',
-    "app/main.py": '''
+    "app/main.py": """
 import actions
 import app.db
 import copilot_runtime
@@ -74,7 +74,7 @@ def app_package():
     import app as package
 
     return package
-''',
+""",
 }
 
 

@@ -5,10 +5,10 @@ added there is a flag (and an environment variable) with nothing to write here, 
 docstring is the flag's help. A bad value, a port in use or a database that does not answer
 is one line on stderr and exit status 2, before anything is served.
 
-With `--workers N` or `--reload` this process only supervises the server processes, each of
-which builds its own app from the environment. It checks the configuration in a short-lived
-child process and never imports the app itself: LangChain, LangGraph and the openai SDK are
-~115 MiB that a supervisor would hold for nothing. Hence the imports inside functions.
+With `--workers N` (or `--reload`) this process only supervises the server processes, each of
+which builds its own app from the environment. With workers it checks the configuration in a
+short-lived child process and never imports the app itself: LangChain, LangGraph and the openai
+SDK are ~115 MiB that a supervisor would hold for nothing. Hence the imports inside functions.
 """
 
 from __future__ import annotations
@@ -126,10 +126,11 @@ def serve(settings: Settings) -> int:
     # before the model stack is imported.
     sock = open_listener(settings.host, settings.port, for_workers=settings.workers > 1)
     runtime: CopilotRuntime | None = None
+    if settings.workers > 1 or settings.reload:
+        # The server processes read their settings from the environment, as given here.
+        os.environ.update(settings_as_environment(settings))
     try:
-        if settings.workers > 1 or settings.reload:
-            # The server processes read their settings from the environment, as given here.
-            os.environ.update(settings_as_environment(settings))
+        if settings.workers > 1:
             model, actions = _check_in_child()
         else:
             check_thread_store(settings)

@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.testing.test_user_example import readme_example
+
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPET = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 FILE_NAME = re.compile(r"# ([\w/]+\.py)\b")
@@ -53,9 +55,21 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         sys.modules.pop(name.removesuffix(".py"), None)
 
 
-def test_the_readme_has_the_snippets_this_test_runs() -> None:
+def in_process_snippet() -> str:
+    """The snippet of the section "In process", for `python -m asyncio` or Jupyter."""
+    readme = (ROOT / "README.md").read_text()
+    found = SNIPPET.search(readme, readme.index("## In process"))
+    assert found is not None
+    return found.group(1)
+
+
+def test_every_python_snippet_of_the_readme_is_run_by_a_test() -> None:
     assert {"my_actions.py", "my_app.py", "main.py"} <= set(file_snippets())
-    assert len(snippets()) == len(file_snippets()) + 1  # and the in-process one
+    for code in snippets():
+        is_run_here = FILE_NAME.match(code) is not None or code == in_process_snippet()
+        # The testing section's example runs as a user's pytest file there.
+        is_run_elsewhere = code == readme_example()  # tests/testing/test_user_example.py
+        assert is_run_here or is_run_elsewhere, code[:200]
 
 
 @pytest.mark.parametrize(("module", "agent"), [("my_app", "research"), ("main", "default")])
@@ -75,8 +89,9 @@ async def test_each_app_of_the_readme_answers_a_run(module: str, agent: str, pro
 
 
 async def test_the_in_process_snippet_runs_with_top_level_await(project: Path) -> None:
-    [code] = [code for code in snippets() if not FILE_NAME.match(code)]
-    compiled = compile(code, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    compiled = compile(
+        in_process_snippet(), "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    )
     namespace: dict[str, Any] = {}
     result = eval(compiled, namespace)  # what the asyncio REPL and Jupyter do with a cell
     if inspect.iscoroutine(result):

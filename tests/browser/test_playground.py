@@ -32,7 +32,7 @@ def tool_card(page: Page, name: str) -> Locator:
 
 def test_banner_names_the_playground_url(runtime: LiveServer) -> None:
     banner = runtime.log.read_text()
-    assert f"copilot-runtime: playground: open {runtime.url} in a browser" in banner
+    assert f"\n  playground: open {runtime.url} in a browser\n" in banner
 
 
 def test_chat_streams_text_and_shows_a_backend_action(

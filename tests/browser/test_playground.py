@@ -196,6 +196,7 @@ def test_agent_picker_and_the_state_a_graph_keeps(
     expect(page.locator("#state-view")).to_have_text('{\n  "count": 2\n}')
     threads = page.locator("#thread-list .thread")
     expect(threads.filter(has_text="Count once")).to_have_count(1)
+    idle(page)  # the answer shows before the run has written its last step
 
     # The picked agent, its thread and the thread's state come back after a reload.
     page.reload()

@@ -5,7 +5,8 @@ ProtocolError               the request cannot be served; answered before any st
 ├── BadRequestError         400: malformed JSON, invalid RunAgentInput, unknown envelope method
 ├── NotFoundError           404: unknown agent or route
 ├── MethodNotAllowedError   405 (with Allow)
-├── ConflictError           409: a run is already streaming on the thread (any worker)
+├── ConflictError           409: a run is already streaming on the caller's thread (any worker)
+├── PayloadTooLargeError    413: a body over COPILOT_MAX_BODY_BYTES (the rest is not read)
 ├── InternalError           500: an unexpected exception (logged as type and frames only)
 ├── NotStartedError         503: the runtime's resources are not open (its lifespan never ran)
 └── UnsupportedMediaError   415: a POST body that is not application/json
@@ -90,6 +91,16 @@ class ConflictError(ProtocolError):
 
     status = 409
     error = "thread_busy"
+
+
+class PayloadTooLargeError(ProtocolError):
+    """413: the body is larger than the server accepts."""
+
+    status = 413
+    error = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The body is larger than {limit} bytes (COPILOT_MAX_BODY_BYTES)")
 
 
 class InternalError(ProtocolError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,7 +13,8 @@ from ag_ui.core import BaseEvent, RunAgentInput
 
 from copilot_runtime.actions import ActionContext, ActionDefinitionError, failure_summary
 from copilot_runtime.app.coordination import LocalCoordinator, RunCoordinator
-from copilot_runtime.app.errors import ConflictError, InternalError, NotFoundError, ProtocolError
+from copilot_runtime.app.errors import InternalError, NotFoundError, ProtocolError
+from copilot_runtime.app.ownership import Caller, enter_thread
 from copilot_runtime.app.run_log import RunTally, log_run_end
 from copilot_runtime.app.runs import ActiveRun, RunRegistry
 from copilot_runtime.app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
@@ -24,8 +24,6 @@ from copilot_runtime.app.threads import ThreadStore
 from copilot_runtime.graphs.channel import EventChannel, stop_task
 
 logger = logging.getLogger(__name__)
-
-SUPERSEDE_WAIT_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -42,13 +40,6 @@ class Server:
     """Thread metadata, opened at start-up."""
     is_open: bool = False
     """Whether the resources above are open (the host app's lifespan is running)."""
-
-    async def may_read(self, thread_id: str, owner: str) -> bool:
-        """Whether `owner` may see the thread (threads without metadata are open to all)."""
-        if self.threads is None:
-            return True
-        record = await self.threads.get(thread_id)
-        return record is None or record.owner == owner
 
     async def stop(self, agent_id: str, thread_id: str, run_id: str | None) -> bool:
         """Stop the thread's run, here or in another worker."""
@@ -149,13 +140,8 @@ async def start_run(
         InternalError: anything else went wrong before the first event (logged, no text).
     """
     agent = server.agent(agent_id)
-    owner = server.runtime.owner(context)
-    await claim_thread(server, agent_id, run_input.thread_id)
-    try:
-        await record_thread(server, run_input, agent_id, owner)
-    except BaseException:
-        await server.coordinator.release(run_input.thread_id)
-        raise
+    caller = Caller(owner=server.runtime.owner(context), agent_id=agent_id)
+    await enter_thread(server, caller, run_input.thread_id, _title(run_input))
     active = server.registry.register(run_input.thread_id, run_input.run_id, agent_id)
     tally = RunTally(protocol)
     try:
@@ -201,37 +187,9 @@ def _launches(agent: ServedAgent) -> TypeGuard[LaunchingAgent]:
     return answer
 
 
-async def record_thread(
-    server: Server, run_input: RunAgentInput, agent_id: str, owner: str
-) -> None:
-    """Create or touch the thread's metadata; another user's thread is not found."""
-    if server.threads is None:
-        return
-    record = await server.threads.get(run_input.thread_id)
-    if record is not None and not record.belongs_to(owner, agent_id):
-        raise NotFoundError(f"Thread '{run_input.thread_id}' not found", error="Thread not found")
-    first_text = next(
+def _title(run_input: RunAgentInput) -> str:
+    """What a new thread is named after: its first user text."""
+    return next(
         (m.content for m in run_input.messages if m.role == "user" and isinstance(m.content, str)),
         "",
-    )
-    await server.threads.record_run(run_input.thread_id, agent_id, owner, first_text)
-
-
-async def claim_thread(server: Server, agent_id: str, thread_id: str) -> None:
-    """One run per thread: 409, or (when configured) stop the running one and take over.
-
-    State is never interleaved: two runs writing one thread would each overwrite the other's
-    checkpoints.
-    """
-    if await server.coordinator.claim(thread_id):
-        return
-    if server.settings.busy_thread == "supersede":
-        await server.stop(agent_id, thread_id, None)
-        deadline = asyncio.get_running_loop().time() + SUPERSEDE_WAIT_SECONDS
-        while asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.05)
-            if await server.coordinator.claim(thread_id):
-                return
-    raise ConflictError(
-        f"Thread '{thread_id}' already has a run in progress; stop it or wait for it to finish"
     )

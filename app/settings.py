@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -13,6 +13,15 @@ if TYPE_CHECKING:
 
 MEMORY = ":memory:"
 POSTGRES_ONLY = "must be postgresql://... (for a SQLite file, set COPILOT_THREADS_PATH instead)"
+CREDENTIALS_NEED_ORIGINS = (
+    "--cors-allow-credentials (COPILOT_CORS_ALLOW_CREDENTIALS) needs explicit origins: with * "
+    "any site could call the runtime with its visitors' cookies; set --cors-origins "
+    "(COPILOT_CORS_ORIGINS) to your app's origins, e.g. https://app.example.com"
+)
+WORKERS_NEED_A_FILE = (
+    "--workers (COPILOT_WORKERS) above 1 needs threads the workers share: with --threads-path "
+    ":memory: each worker would keep its own; use a SQLite file or DATABASE_URL"
+)
 
 
 class Settings(BaseSettings):
@@ -41,8 +50,9 @@ class Settings(BaseSettings):
     OPENAI_API_KEY is set, else the offline demo model."""
     model_temperature: float | None = Field(default=None, ge=0)
     """The sampling temperature of a real model; unset, the provider's."""
-    model_timeout: float | None = Field(default=None, gt=0)
-    """Seconds to wait for each request to the model provider; unset, the provider's."""
+    model_timeout: float = Field(default=120.0, gt=0)
+    """Seconds a model call may send nothing (before its first chunk, or between two) before
+    the run ends with RUN_ERROR MODEL_TIMEOUT; long enough for a model that reasons first."""
     model_max_retries: int | None = Field(default=None, ge=0)
     """How often a model request answered 429 or 5xx is retried, with backoff; unset, as often
     as the provider's client does."""
@@ -73,7 +83,18 @@ class Settings(BaseSettings):
     """The origins browsers may call from: comma-separated (http://a.example,http://b.example)
     or a JSON list; "*" for any."""
     cors_allow_credentials: bool = False
-    """Let browsers send cookies and Authorization headers cross-origin."""
+    """Let browsers send cookies and Authorization headers cross-origin (needs explicit
+    --cors-origins)."""
+    docs: bool = False
+    """Serve /openapi.json and /docs (every route and body shape: for development)."""
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    """The largest request body accepted, in bytes (a conversation with a few images); a larger
+    one is refused with 413."""
+    action_timeout: float = Field(default=120.0, gt=0)
+    """Seconds an action's handler may take (an action's own timeout wins); past it the model
+    reads a "timed out" error result and the run goes on."""
+    action_threads: int = Field(default=32, ge=1)
+    """Threads for sync action handlers and sync actions generators, a pool of their own."""
     keepalive_seconds: float = Field(default=15.0, gt=0)
     """Seconds of silence in a stream before a keep-alive is sent."""
     busy_thread: Literal["reject", "supersede"] = "reject"
@@ -117,6 +138,14 @@ class Settings(BaseSettings):
     def _lower_case_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _safe(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError(CREDENTIALS_NEED_ORIGINS)
+        if self.workers > 1 and not self.database_url and self.threads_path == MEMORY:
+            raise ValueError(WORKERS_NEED_A_FILE)
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: str | None) -> str | None:
@@ -132,7 +161,6 @@ class Settings(BaseSettings):
 
         return ModelOptions(
             temperature=self.model_temperature,
-            timeout_seconds=self.model_timeout,
             max_retries=self.model_max_retries,
             stream_usage=self.model_stream_usage,
         )

@@ -9,8 +9,10 @@ in one of those trips, with the same statements and the same transaction (issue 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -42,9 +44,27 @@ async def in_one_trip(connection: aiosqlite.Connection, fn: Callable[..., T], *a
 def execute_and_commit(
     connection: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]
 ) -> None:
-    """`sql` for each row, then a commit (nothing is committed if a statement fails)."""
-    if len(rows) == 1:
-        connection.execute(sql, rows[0])  # any statement, DDL included
-    else:
-        connection.executemany(sql, rows)
-    connection.commit()
+    """`sql` for each row, then a commit; a failure rolls everything back."""
+    try:
+        if len(rows) == 1:
+            connection.execute(sql, rows[0])  # any statement, DDL included
+        else:
+            connection.executemany(sql, rows)
+        connection.commit()
+    except BaseException:
+        # sqlite3 opens the transaction before it binds the values (a lone surrogate fails
+        # there): left open, the connection's next read would hold a snapshot that every
+        # later write fails against ("database is locked"), until the process restarts.
+        connection.rollback()
+        raise
+
+
+@asynccontextmanager
+async def rolled_back_on_failure(connection: aiosqlite.Connection) -> AsyncIterator[None]:
+    """Roll the connection's transaction back if the block fails (see execute_and_commit)."""
+    try:
+        yield
+    except BaseException:
+        # Queued even when the block was cancelled: aiosqlite runs it after what is under way.
+        await asyncio.shield(connection.rollback())
+        raise

@@ -9,9 +9,11 @@ Every other method, the schema and the setup are upstream's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -123,7 +125,8 @@ class SqliteCheckpointer(AsyncSqliteSaver):
     ) -> RunnableConfig:
         """See AsyncSqliteSaver.aput: store a checkpoint and commit."""
         if not HAS_ONE_TRIP:
-            return await super().aput(config, checkpoint, metadata, new_versions)
+            async with self._rolled_back_on_failure():
+                return await super().aput(config, checkpoint, metadata, new_versions)
         await self.setup()
         thread_id = config["configurable"]["thread_id"]
         checkpoint_ns = config["configurable"]["checkpoint_ns"]
@@ -159,7 +162,8 @@ class SqliteCheckpointer(AsyncSqliteSaver):
     ) -> None:
         """See AsyncSqliteSaver.aput_writes: store a task's writes and commit."""
         if not HAS_ONE_TRIP:
-            await super().aput_writes(config, writes, task_id, task_path)
+            async with self._rolled_back_on_failure():
+                await super().aput_writes(config, writes, task_id, task_path)
             return
         query = REPLACE_WRITES if all(w[0] in WRITES_IDX_MAP for w in writes) else KEEP_WRITES
         await self.setup()
@@ -175,6 +179,24 @@ class SqliteCheckpointer(AsyncSqliteSaver):
         ]
         async with self.lock:
             await in_one_trip(self.conn, execute_and_commit, query, rows)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        """See AsyncSqliteSaver.adelete_thread: forget the thread's checkpoints and writes."""
+        async with self._rolled_back_on_failure():
+            await super().adelete_thread(thread_id)
+
+    @asynccontextmanager
+    async def _rolled_back_on_failure(self) -> AsyncIterator[None]:
+        # Upstream's writes take several trips and commit in the last: one that fails (or is
+        # cancelled) between them would leave the connection inside its transaction, and the
+        # next read would pin a snapshot every later write fails against. The one-trip
+        # writes above roll back in execute_and_commit.
+        try:
+            yield
+        except BaseException:
+            async with self.lock:
+                await asyncio.shield(self.conn.rollback())
+            raise
 
 
 def _checkpoint_and_writes(

@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from copilot_runtime.app.body import storable
 from copilot_runtime.app.settings import MEMORY, Settings
 from copilot_runtime.app.sqlite import (
     HAS_ONE_TRIP,
     execute_and_commit,
     in_one_trip,
+    rolled_back_on_failure,
     set_synchronous,
 )
 
@@ -112,12 +114,15 @@ class ThreadStore:
         await self._db.execute(INDEX)
 
     async def record_run(self, thread_id: str, agent_id: str, owner: str, title: str) -> None:
-        """A run starts: create the thread (named after its first message) or touch it."""
+        """A run starts: create the thread (named after its first message), or touch it when
+        it is `owner`'s with `agent_id`; anyone else's is left as it is."""
         stamp = now()
         name = " ".join(title.split())[:NAME_LENGTH] or None
         await self._db.execute(
             f"INSERT INTO copilot_threads ({COLUMNS}) VALUES (%s, %s, %s, %s, FALSE, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET updated_at = EXCLUDED.updated_at",
+            "ON CONFLICT (id) DO UPDATE SET updated_at = EXCLUDED.updated_at "
+            "WHERE copilot_threads.owner = EXCLUDED.owner "
+            "AND copilot_threads.agent_id = EXCLUDED.agent_id",
             (thread_id, agent_id, owner, name, stamp, stamp),
         )
 
@@ -194,7 +199,10 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         updated_at, thread_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, json.JSONDecodeError, TypeError, ValueError) as error:
         raise ValueError("invalid cursor") from error
-    return str(updated_at), str(thread_id)
+    position = str(updated_at), str(thread_id)
+    if not all(map(storable, position)):  # a forged cursor must not reach the database
+        raise ValueError("invalid cursor")
+    return position
 
 
 class _Sqlite:
@@ -207,8 +215,9 @@ class _Sqlite:
         if HAS_ONE_TRIP:
             await in_one_trip(self._connection, execute_and_commit, statement, [tuple(params)])
             return
-        await self._connection.execute(statement, tuple(params))
-        await self._connection.commit()
+        async with rolled_back_on_failure(self._connection):
+            await self._connection.execute(statement, tuple(params))
+            await self._connection.commit()
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         rows = await self._connection.execute_fetchall(sql.replace("%s", "?"), tuple(params))

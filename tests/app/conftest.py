@@ -18,7 +18,7 @@ BASE = "/api/copilotkit"
 
 
 def settings(**overrides: Any) -> Settings:
-    return Settings(threads_path=":memory:", **overrides)
+    return Settings(**{"threads_path": ":memory:", **overrides})
 
 
 @asynccontextmanager

@@ -195,7 +195,10 @@ async def test_model_failure_during_run_ends_stream_with_safe_run_error() -> Non
 
 
 async def test_cors_preflight_echoes_origin_and_requested_headers() -> None:
-    async with serve(CopilotRuntime(model="demo"), cors_allow_credentials=True) as client:
+    origins = ["https://app.example"]
+    async with serve(
+        CopilotRuntime(model="demo"), cors_origins=origins, cors_allow_credentials=True
+    ) as client:
         response = await client.options(
             f"{BASE}/agent/default/run",
             headers={

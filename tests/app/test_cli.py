@@ -25,7 +25,7 @@ from copilot_runtime.app.cli import (
     read_settings,
     settings_as_environment,
 )
-from copilot_runtime.app.settings import Settings
+from copilot_runtime.app.settings import WORKERS_NEED_A_FILE, Settings
 from tests.e2e.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,7 +238,7 @@ sys.exit(copilot_runtime.app.cli.main(sys.argv[1:]))
 """
 
 
-def supervise(*args: str) -> subprocess.CompletedProcess[str]:
+def supervise(*args: str, threads: str) -> subprocess.CompletedProcess[str]:
     """`copilot-runtime serve --workers 2 ARGS` up to the point where workers would start."""
     return subprocess.run(
         [sys.executable, "-c", SUPERVISE, "serve", "--workers", "2", "--port", str(free_port()),
@@ -248,12 +248,14 @@ def supervise(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
         cwd=ROOT,
-        env={**os.environ, "COPILOT_THREADS_PATH": ":memory:"},
+        env={**os.environ, "COPILOT_THREADS_PATH": threads},
     )  # fmt: skip
 
 
-def test_supervisor_of_workers_checks_the_configuration_without_importing_the_app() -> None:
-    done = supervise("--model", "demo")
+def test_supervisor_of_workers_checks_the_configuration_without_importing_the_app(
+    tmp_path: Path,
+) -> None:
+    done = supervise("--model", "demo", threads=str(tmp_path / "threads.sqlite"))
     assert done.returncode == 0, done.stderr
     assert "  model:   offline demo model" in done.stderr
     assert "  workers: 2" in done.stderr
@@ -265,11 +267,21 @@ def test_supervisor_of_workers_checks_the_configuration_without_importing_the_ap
     }
 
 
-def test_supervisor_of_workers_refuses_a_bad_configuration_before_starting_them() -> None:
-    done = supervise("--model", "demo", "--actions", "no_such_module:actions")
+def test_supervisor_of_workers_refuses_a_bad_configuration_before_starting_them(
+    tmp_path: Path,
+) -> None:
+    threads = str(tmp_path / "threads.sqlite")
+    done = supervise("--model", "demo", "--actions", "no_such_module:actions", threads=threads)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"copilot-runtime: --actions (COPILOT_ACTIONS): no module 'no_such_module' in {ROOT} "
         "or on PYTHONPATH"
     ]
+    assert "factory" not in done.stdout
+
+
+def test_workers_are_refused_in_one_line_when_threads_are_kept_in_memory() -> None:
+    done = supervise("--model", "demo", threads=":memory:")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"copilot-runtime: {WORKERS_NEED_A_FILE}"]
     assert "factory" not in done.stdout

@@ -15,7 +15,9 @@ from ag_ui.core import (
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from copilot_runtime.app.body import check_text
 from copilot_runtime.app.context import action_context
+from copilot_runtime.app.ownership import caller_of, stop_run, visible_thread
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.protocols.agui.info import runtime_info
 from copilot_runtime.app.protocols.agui.outbound import (
@@ -69,7 +71,7 @@ async def connect(server: Server, request: Request, agent_id: str, body: Any) ->
         request, agent_id=agent_id, thread_id=run_input.thread_id, properties={}
     )
     snapshot = None
-    if await server.may_read(run_input.thread_id, server.runtime.owner(context)):
+    if await visible_thread(server, caller_of(server, context), run_input.thread_id):
         snapshot = await agent.thread_snapshot(run_input.thread_id)
     events: list[BaseEvent] = []
     if snapshot is not None:
@@ -83,12 +85,17 @@ async def connect(server: Server, request: Request, agent_id: str, body: Any) ->
     return EventStreamResponse(sse_frames(_from_list(events)))
 
 
-async def stop(server: Server, agent_id: str, thread_id: str, body: Any) -> JSONResponse:
-    """End the thread's run (the one named by `runId` when given), in whichever worker runs it."""
+async def stop(
+    server: Server, request: Request, agent_id: str, thread_id: str, body: Any
+) -> JSONResponse:
+    """End the caller's run on the thread (the one named by `runId` when given), in whichever
+    worker runs it; another user's thread has no run to stop, as a missing one."""
     server.agent(agent_id)
+    check_text(thread_id, "threadId")
     run_id = body.get("runId") if isinstance(body, dict) else None
-    stopped = await server.stop(agent_id, thread_id, run_id if isinstance(run_id, str) else None)
-    if stopped:
+    context = action_context(request, agent_id=agent_id, thread_id=thread_id, properties={})
+    run_id = run_id if isinstance(run_id, str) else None
+    if await stop_run(server, caller_of(server, context), thread_id, run_id):
         return JSONResponse({"stopped": True, "interrupt": STOPPED})
     return JSONResponse({"stopped": False, "message": f"No active run on thread '{thread_id}'"})
 

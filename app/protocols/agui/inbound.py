@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ag_ui.core import RunAgentInput
 from pydantic import ValidationError
 from starlette.requests import Request
 
+from copilot_runtime.app.body import parse_json, read_body
 from copilot_runtime.app.errors import BadRequestError, UnsupportedMediaError
+from copilot_runtime.app.settings import Settings
 
 MEDIA_PART_TYPES = {"image": "image", "audio": "audio", "video": "video"}
 
 
-async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The body as a JSON object; 415 without a JSON content type, 400 when malformed."""
-    raw = await request.body()
+async def json_body(
+    request: Request, settings: Settings, *, required: bool = True
+) -> dict[str, Any]:
+    """The body as a JSON object of at most `settings.max_body_bytes` (app/body.py: 413, 415,
+    400)."""
+    raw = await read_body(request, settings.max_body_bytes)
     if not raw.strip() and not required:
         return {}
     if "application/json" not in request.headers.get("content-type", ""):
         raise UnsupportedMediaError("Send the body as JSON with Content-Type: application/json")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadRequestError(
-            f"The body is not valid JSON: {error}", error="invalid_json"
-        ) from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise BadRequestError("The body must be a JSON object", error="invalid_json")
     return body

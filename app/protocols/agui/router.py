@@ -23,7 +23,7 @@ def agui_router(server: Server, prefix: str) -> APIRouter:
     router = APIRouter(prefix=prefix, route_class=ProtocolRoute)
 
     async def single_route(request: Request) -> Response:
-        return await envelope(server, request, await json_body(request))
+        return await envelope(server, request, await json_body(request, server.settings))
 
     for path in base_url_paths(prefix):
         router.add_api_route(path, single_route, methods=["POST"])
@@ -41,7 +41,7 @@ def _add_rest_routes(router: APIRouter, server: Server) -> None:
 
     @router.post("/agent/{agent_id}/run")
     async def run(request: Request, agent_id: str) -> Response:
-        body = await json_body(request)
+        body = await json_body(request, server.settings)
         return await handlers.run(server, request, agent_id, body, protocol="rest")
 
     @router.get("/agent/{agent_id}/run/health")
@@ -51,12 +51,14 @@ def _add_rest_routes(router: APIRouter, server: Server) -> None:
 
     @router.post("/agent/{agent_id}/connect")
     async def connect(request: Request, agent_id: str) -> Response:
-        return await handlers.connect(server, request, agent_id, await json_body(request))
+        return await handlers.connect(
+            server, request, agent_id, await json_body(request, server.settings)
+        )
 
     @router.post("/agent/{agent_id}/stop/{thread_id}")
     async def stop(request: Request, agent_id: str, thread_id: str) -> Response:
-        body = await json_body(request, required=False)
-        return await handlers.stop(server, agent_id, thread_id, body)
+        body = await json_body(request, server.settings, required=False)
+        return await handlers.stop(server, request, agent_id, thread_id, body)
 
 
 async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Response:
@@ -83,4 +85,4 @@ async def envelope(server: Server, request: Request, body: dict[str, Any]) -> Re
     thread_id = params.get("threadId")
     if not isinstance(thread_id, str) or not thread_id:
         raise BadRequestError("params.threadId must be a non-empty string")
-    return await handlers.stop(server, agent_id, thread_id, inner)
+    return await handlers.stop(server, request, agent_id, thread_id, inner)

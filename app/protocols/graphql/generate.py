@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from copilot_runtime.app.body import check_strings
 from copilot_runtime.app.context import action_context
+from copilot_runtime.app.ownership import Caller, caller_of, visible_thread
 from copilot_runtime.app.protocols.graphql.framing import (
     MULTIPART_END,
     SSE_END,
@@ -50,14 +52,15 @@ async def generate_response(
         GraphqlRequestError: the arguments do not map to a run.
         ProtocolError, ActionDefinitionError: as `start_run` raises them.
     """
-    run, run_input = await _run_of(server, operation)
+    run = _run_of(server, operation)
     context = action_context(
         request,
         agent_id=run.agent_id,
-        thread_id=run_input.thread_id,
-        properties=run_input.forwarded_props,
+        thread_id=run.run_input.thread_id,
+        properties=run.run_input.forwarded_props,
         page_url=run.page_url,
     )
+    run_input = await _reconciled(server, run, caller_of(server, context))
     started = await start_run(server, run.agent_id, run_input, context, protocol="graphql")
     session = None
     if run.is_agent_session:
@@ -89,7 +92,9 @@ async def generate_response(
     )
 
 
-async def _run_of(server: Server, operation: Operation) -> tuple[GraphqlRun, RunAgentInput]:
+def _run_of(server: Server, operation: Operation) -> GraphqlRun:
+    # Strings written in the document itself (not in variables) were never checked as JSON.
+    check_strings(operation.generate_arguments, "generateCopilotResponse")
     try:
         arguments = GenerateArguments.model_validate(operation.generate_arguments)
     except ValidationError as error:
@@ -97,11 +102,20 @@ async def _run_of(server: Server, operation: Operation) -> tuple[GraphqlRun, Run
             GraphQLError(f"{_where(item['loc'])}: {item['msg']}") for item in error.errors()
         ]
         raise GraphqlRequestError(problems) from None
-    run = run_from_graphql(arguments, new_id=server.new_id)
-    snapshot = await server.agent(run.agent_id).thread_snapshot(run.run_input.thread_id)
+    return run_from_graphql(arguments, new_id=server.new_id)
+
+
+async def _reconciled(server: Server, run: GraphqlRun, caller: Caller) -> RunAgentInput:
+    """The run's input with re-sent ids matched to the caller's stored thread (read only when
+    it is theirs: `start_run` refuses anyone else's)."""
+    agent = server.agent(run.agent_id)
+    thread_id = run.run_input.thread_id
+    if await visible_thread(server, caller, thread_id) is None:
+        return run.run_input
+    snapshot = await agent.thread_snapshot(thread_id)
     if snapshot is None:
-        return run, run.run_input
-    return run, reconciled(run.run_input, snapshot.messages)
+        return run.run_input
+    return reconciled(run.run_input, snapshot.messages)
 
 
 async def _consume(encoder: GraphqlEncoder, events: AsyncIterator[BaseEvent | None]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from copilot_runtime.actions import ActionDefinitionError
+from copilot_runtime.app.body import parse_json
 from copilot_runtime.app.errors import (
     BadRequestError,
     MethodNotAllowedError,
@@ -70,7 +70,7 @@ async def graphql_response(
     if operation.is_mutation and is_get:
         raise MethodNotAllowedError("POST")
     if not operation.is_mutation:
-        result = await run_query(server.runtime, operation)
+        result = await run_query(server, request, operation)
         return JSONResponse(result.formatted)
     return await _generate(server, request, operation)
 
@@ -105,12 +105,7 @@ def _request_fields(body: Mapping[str, Any]) -> tuple[str, dict[str, JsonValue] 
 def _json_param(text: str | None) -> JsonValue:
     if text is None:
         return None
-    try:
-        value: JsonValue = json.loads(text)
-    except json.JSONDecodeError:
-        raise BadRequestError(
-            "`variables` is not valid JSON", error="invalid_graphql_request"
-        ) from None
+    value: JsonValue = parse_json(text, where="`variables`", error="invalid_graphql_request")
     return value
 
 

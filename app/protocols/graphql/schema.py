@@ -31,6 +31,9 @@ SCHEMA_RESOURCE = "schema.graphql"
 GENERATE = "generateCopilotResponse"
 INCREMENTAL_DIRECTIVES = frozenset({"defer", "stream"})
 DOCUMENT_CACHE_SIZE = 64
+MAX_TOKENS = 1000
+"""Tokens in a document: the clients' mutation has under 200, and validating a document of
+unknown fields costs more per token the longer it is (0.5 s for 5,000)."""
 
 
 class GraphqlRequestError(Exception):
@@ -92,7 +95,7 @@ def checked_document(query: str) -> DocumentNode | tuple[GraphQLError, ...]:
     mutation costs about 10 ms; both outcomes are cached by the query text.
     """
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return (error,)
     problems = validate(copilot_schema(), document)

@@ -7,8 +7,10 @@ from copilot_runtime.actions.errors import (
     ActionError,
     ActionFailedError,
     failure_summary,
+    loggable,
     user_failure_messages,
 )
+from copilot_runtime.actions.limits import ActionLimits
 from copilot_runtime.actions.model import Action, ActionContext, Handler, Parameter, ParameterType
 from copilot_runtime.actions.resolve import (
     ActionGenerator,
@@ -27,6 +29,7 @@ __all__ = [
     "ActionFailedError",
     "ActionGenerator",
     "ActionLike",
+    "ActionLimits",
     "ActionSource",
     "Handler",
     "Parameter",
@@ -34,6 +37,7 @@ __all__ = [
     "action",
     "action_from_dict",
     "failure_summary",
+    "loggable",
     "parameters_json_schema",
     "resolve_actions",
     "run_action",

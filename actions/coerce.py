@@ -8,7 +8,7 @@ from typing import Any, cast
 from copilot_runtime.actions.errors import ActionDefinitionError
 from copilot_runtime.actions.model import PARAMETER_TYPES, Action, Parameter, ParameterType
 
-ACTION_KEYS = frozenset({"name", "description", "parameters", "handler"})
+ACTION_KEYS = frozenset({"name", "description", "parameters", "handler", "timeout"})
 PARAMETER_KEYS = frozenset({"name", "type", "description", "required", "enum", "attributes"})
 
 
@@ -32,6 +32,7 @@ def action_from_dict(declaration: Mapping[str, Any]) -> Action:
         description=description,
         parameters=_parameters_from_list(name, declaration.get("parameters") or [], ""),
         handler=declaration["handler"],
+        timeout=declaration.get("timeout"),
     )
 
 

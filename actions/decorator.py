@@ -37,18 +37,26 @@ ActionDecorator: TypeAlias = Callable[[Handler], Action]
 @overload
 def action(handler: Handler, /) -> Action: ...
 @overload
-def action(*, name: str | None = None, description: str | None = None) -> ActionDecorator: ...
+def action(
+    *, name: str | None = None, description: str | None = None, timeout: float | None = None
+) -> ActionDecorator: ...
 
 
 def action(
-    handler: Handler | None = None, /, *, name: str | None = None, description: str | None = None
+    handler: Handler | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
 ) -> Action | ActionDecorator:
     """Turn a typed function into an Action.
 
     The parameters come from the type hints (str, int, float, bool, Literal of strings, list of
     those, dict, TypedDict; optional when the hint admits None or there is a default), the
     description from the docstring's text, and each parameter's description from its `Args:`
-    section. A parameter named `context` receives the ActionContext instead.
+    section. A parameter named `context` receives the ActionContext instead. `timeout`: seconds
+    a call may take (None: the runtime's).
 
     Example:
         @action
@@ -68,6 +76,7 @@ def action(
             description=summary if description is None else description,
             parameters=_parameters_from_signature(action_name, function, argument_docs),
             handler=function,
+            timeout=timeout,
         )
 
     return decorate if handler is None else decorate(handler)

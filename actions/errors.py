@@ -11,7 +11,8 @@ ActionError
 
 Logs name an unexpected exception's type and where it was raised (`failure_summary`), never its
 text, which may carry secrets (a connection string, a token echoed by an API). A developer who
-wants the text of what their own code raised turns it on (`user_failure_messages`).
+wants the text of what their own code raised turns it on (`user_failure_messages`). Values a
+client chose are logged escaped (`loggable`).
 """
 
 import traceback
@@ -20,6 +21,8 @@ from contextlib import contextmanager
 
 _messages_wanted = 0
 """How many `user_failure_messages()` are open (one per server that runs with debug on)."""
+
+LOGGED_LENGTH = 500
 
 
 def failure_summary(error: BaseException, *, is_user_code: bool = False) -> str:
@@ -48,6 +51,16 @@ def user_failure_messages() -> Iterator[None]:
         yield
     finally:
         _messages_wanted -= 1
+
+
+def loggable(value: object) -> str:
+    """A client-supplied value (an id, a name, a path) as a log line may hold it: quoted, with
+    newlines and other control characters escaped, so that it cannot start a line of its own
+    (a forged log entry), and cut to LOGGED_LENGTH characters."""
+    text = str(value)
+    if len(text) > LOGGED_LENGTH:
+        return repr(text[:LOGGED_LENGTH]) + f"... ({len(text)} characters)"
+    return repr(text)
 
 
 class ActionError(Exception):

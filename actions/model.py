@@ -85,6 +85,9 @@ class Action:
     """The arguments, validated before the handler runs (stored as a tuple)."""
     handler: Handler
     """Called with the arguments as keyword arguments (plus `context` if it declares one)."""
+    timeout: float | None = None
+    """Seconds a call may take before the model reads a "timed out" error result; None takes
+    the runtime's (COPILOT_ACTION_TIMEOUT, 120 s by default)."""
     wants_context: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -92,6 +95,8 @@ class Action:
             raise ActionDefinitionError(str(self.name), "the name must match ^[A-Za-z0-9_-]{1,64}$")
         if not callable(self.handler):
             raise ActionDefinitionError(self.name, "the handler is not callable")
+        if self.timeout is not None and not _is_positive_number(self.timeout):
+            raise ActionDefinitionError(self.name, "timeout must be a positive number of seconds")
         if not isinstance(self.parameters, tuple):
             object.__setattr__(self, "parameters", tuple(self.parameters))
         check_parameters(self.name, self.parameters, top_level=True)
@@ -106,6 +111,10 @@ class Action:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the handler directly, so a decorated function stays usable in code and tests."""
         return self.handler(*args, **kwargs)
+
+
+def _is_positive_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
 def _is_text(value: object) -> bool:

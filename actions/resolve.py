@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
 
 from copilot_runtime.actions.coerce import action_from_dict
 from copilot_runtime.actions.errors import ActionDefinitionError
+from copilot_runtime.actions.limits import ActionLimits, default_limits, is_async_callable
 from copilot_runtime.actions.model import Action, ActionContext
 
 ActionLike: TypeAlias = Action | Mapping[str, Any]
@@ -25,13 +26,18 @@ ActionSource: TypeAlias = Iterable[ActionLike] | ActionGenerator
 GENERATOR = "<actions generator>"
 
 
-async def resolve_actions(source: ActionSource, context: ActionContext) -> tuple[Action, ...]:
+async def resolve_actions(
+    source: ActionSource, context: ActionContext, limits: ActionLimits | None = None
+) -> tuple[Action, ...]:
     """The actions that exist for this request, checked and in declaration order.
+
+    A sync generator runs in the threads of `limits` (`default_limits()` when None), never on
+    the event loop, where it would hold up every other stream while it works.
 
     Raises:
         ActionDefinitionError: a declaration is wrong or two actions share a name.
     """
-    declared = await _declared(source, context)
+    declared = await _declared(source, context, limits or default_limits())
     actions = tuple(_as_action(item) for item in declared)
     names: set[str] = set()
     for action in actions:
@@ -41,10 +47,15 @@ async def resolve_actions(source: ActionSource, context: ActionContext) -> tuple
     return actions
 
 
-async def _declared(source: ActionSource, context: ActionContext) -> Iterable[object]:
+async def _declared(
+    source: ActionSource, context: ActionContext, limits: ActionLimits
+) -> Iterable[object]:
     declared: object = source
     if callable(source) and not isinstance(source, Action):
-        declared = source(context)
+        if is_async_callable(source):
+            declared = source(context)
+        else:
+            declared = await limits.in_thread(_called, source, context)
         if inspect.isawaitable(declared):
             declared = await declared
     if isinstance(declared, AsyncIterable):  # an `async def` generator that yields actions
@@ -53,6 +64,15 @@ async def _declared(source: ActionSource, context: ActionContext) -> Iterable[ob
         raise ActionDefinitionError(GENERATOR, "returned None; return a list of actions")
     if isinstance(declared, Action | Mapping | str | bytes) or not isinstance(declared, Iterable):
         raise ActionDefinitionError(GENERATOR, "must give a list of actions, not a single item")
+    return declared
+
+
+def _called(generator: Callable[[ActionContext], object], context: ActionContext) -> object:
+    """What a sync generator gives, made a list here (a `yield`ing generator does its work
+    as it is iterated, which must happen in this thread too)."""
+    declared = generator(context)
+    if isinstance(declared, Iterator):
+        return list(declared)
     return declared
 
 

@@ -5,7 +5,6 @@
 # strings are compiled and evaluated each time, ~40% of a tool call's CPU (issue #7).
 
 import asyncio
-import functools
 import inspect
 import logging
 from collections.abc import Mapping
@@ -17,11 +16,11 @@ from pydantic import JsonValue, ValidationError
 from pydantic_core import PydanticSerializationError, to_json
 
 from copilot_runtime.actions.errors import ActionFailedError, failure_summary
+from copilot_runtime.actions.limits import ActionLimits, default_limits, is_async_callable
 from copilot_runtime.actions.model import (
     CONTEXT_ARGUMENT,
     Action,
     ActionContext,
-    Handler,
     Parameter,
 )
 from copilot_runtime.actions.schema import (
@@ -38,6 +37,7 @@ INVALID_ARGUMENTS = (
 FAILED = "Error: {name} failed: {message}"
 CRASHED = "Error: {name} failed with an internal error. Do not retry it with the same arguments."
 NOT_JSON = "Error: {name} returned a value that cannot be sent as JSON."
+TIMED_OUT = "Error: {name} timed out after {seconds:g} seconds."
 
 
 @lru_cache(maxsize=1024)
@@ -46,16 +46,20 @@ def _json_schema(parameters: tuple[Parameter, ...]) -> dict[str, JsonValue]:
     return parameters_json_schema(parameters)
 
 
-def tool_from_action(action: Action, context: ActionContext) -> StructuredTool:
+def tool_from_action(
+    action: Action, context: ActionContext, limits: ActionLimits | None = None
+) -> StructuredTool:
     """The action as a StructuredTool bound to one request's context.
 
-    The tool never raises for a bad call: invalid arguments, an ActionFailedError and any other
-    handler exception all become an error ToolMessage (status "error") that the model reads.
-    Its artifact is the handler's raw return value.
+    The tool never raises for a bad call: invalid arguments, an ActionFailedError, a handler
+    past its timeout and any other handler exception all become an error ToolMessage (status
+    "error") that the model reads. Its artifact is the handler's raw return value. `limits`:
+    the timeout and the threads of sync handlers (`default_limits()` when None).
     """
+    chosen = limits or default_limits()
 
     async def run(**arguments: Any) -> tuple[str, Any]:
-        return await _run(action, context, arguments)
+        return await _run(action, context, arguments, chosen)
 
     return StructuredTool(
         name=action.name,
@@ -68,20 +72,23 @@ def tool_from_action(action: Action, context: ActionContext) -> StructuredTool:
 
 
 async def run_action(
-    action: Action, arguments: Mapping[str, Any], context: ActionContext
+    action: Action,
+    arguments: Mapping[str, Any],
+    context: ActionContext,
+    limits: ActionLimits | None = None,
 ) -> tuple[str, bool]:
     """Run the action once, outside any graph: the result text the model would read, and
-    whether the call failed (invalid arguments, ActionFailedError or any other exception, as
-    `tool_from_action` reports them)."""
+    whether the call failed (invalid arguments, ActionFailedError, a timeout or any other
+    exception, as `tool_from_action` reports them)."""
     try:
-        content, _result = await _run(action, context, arguments)
+        content, _result = await _run(action, context, arguments, limits or default_limits())
     except ToolException as error:
         return str(error), True
     return content, False
 
 
 async def _run(
-    action: Action, context: ActionContext, arguments: Mapping[str, Any]
+    action: Action, context: ActionContext, arguments: Mapping[str, Any], limits: ActionLimits
 ) -> tuple[str, Any]:
     try:
         kwargs = validate_arguments(action.name, action.parameters, dict(arguments))
@@ -91,36 +98,36 @@ async def _run(
         raise ToolException(message) from error
     if action.wants_context:
         kwargs[CONTEXT_ARGUMENT] = context  # type: ignore[assignment]  # not JSON, by design
-    result = await _call_handler(action, kwargs)
+    result = await _call_handler(action, kwargs, limits)
     return content_from_result(action.name, result), result
 
 
-async def _call_handler(action: Action, kwargs: dict[str, Any]) -> Any:
+async def _call_handler(action: Action, kwargs: dict[str, Any], limits: ActionLimits) -> Any:
+    seconds = limits.timeout_of(action.timeout)
+    deadline = asyncio.timeout(seconds)
     try:
-        if is_async_callable(action.handler):
-            return await action.handler(**kwargs)
-        # Sync handlers run in a worker thread so a slow one cannot stall every other stream.
-        result = await asyncio.to_thread(functools.partial(action.handler, **kwargs))
-        if inspect.isawaitable(result):  # e.g. a lambda returning a coroutine
-            return await result
-        return result
+        async with deadline:
+            return await _handler_result(action, kwargs, limits)
     except ActionFailedError as error:
         raise ToolException(FAILED.format(name=action.name, message=error)) from error
     except Exception as error:
+        if deadline.expired():
+            logger.warning("action %s timed out after %g s", action.name, seconds)
+            raise ToolException(TIMED_OUT.format(name=action.name, seconds=seconds)) from None
         # The text of an unexpected error may hold secrets; the model and the client get a
         # fixed message and the traceback stays in the server log.
         logger.error("action %s failed: %s", action.name, failure_summary(error, is_user_code=True))
         raise ToolException(CRASHED.format(name=action.name)) from error
 
 
-def is_async_callable(handler: Handler) -> bool:
-    """True for coroutine functions, async callable objects and partials of either."""
-    while isinstance(handler, functools.partial):
-        handler = handler.func
-    if inspect.iscoroutinefunction(handler):
-        return True
-    call = getattr(handler, "__call__", None)  # noqa: B004  # callable() cannot tell async apart
-    return call is not None and inspect.iscoroutinefunction(call)
+async def _handler_result(action: Action, kwargs: dict[str, Any], limits: ActionLimits) -> Any:
+    if is_async_callable(action.handler):
+        return await action.handler(**kwargs)
+    # Sync handlers run in threads of their own, so a slow one cannot stall the other streams.
+    result = await limits.in_thread(action.handler, **kwargs)
+    if inspect.isawaitable(result):  # e.g. a lambda returning a coroutine
+        return await result
+    return result
 
 
 def content_from_result(action_name: str, result: Any) -> str:

@@ -252,6 +252,9 @@ def configured_runtime(
             instructions=settings.instructions,
             max_steps=settings.max_steps,
             durability=settings.durability,
+            model_timeout=settings.model_timeout,
+            action_timeout=settings.action_timeout,
+            action_threads=settings.action_threads,
         )
     except ModelConfigurationError as error:
         raise StartupError(f"--model ({_environment_name('model')}): {error}") from None

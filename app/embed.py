@@ -28,7 +28,8 @@ from copilot_runtime.app.protocols.remote import remote_router
 from copilot_runtime.app.runs import RunRegistry
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.server import Server
-from copilot_runtime.app.settings import Settings
+from copilot_runtime.app.settings import MEMORY, Settings
+from copilot_runtime.app.sqlite_coordinator import HAS_FILE_LOCKS, open_sqlite_coordinator
 from copilot_runtime.app.threads import open_thread_store
 from copilot_runtime.graphs import aiohttp_available, aiohttp_transport, new_uuid
 
@@ -132,6 +133,12 @@ async def open_resources(server: Server) -> AsyncIterator[None]:
                 settings.database_url, server.registry.stop
             )
             stack.push_async_callback(server.coordinator.close)
+        elif settings.threads_path != MEMORY and HAS_FILE_LOCKS:
+            # Other processes may serve the same file (`serve --workers N`, or two servers).
+            server.coordinator = await open_sqlite_coordinator(
+                settings.threads_path, server.registry.stop
+            )
+            stack.push_async_callback(server.coordinator.close)
         logger.info("model: %s; agents: %s", runtime.model_label, ", ".join(runtime.agents))
         if runtime.is_offline_demo:
             logger.warning(OFFLINE_NOTICE)
@@ -151,6 +158,9 @@ def runtime_from_settings(settings: Settings, actions: Any = example_actions) ->
         instructions=settings.instructions,
         max_steps=settings.max_steps,
         durability=settings.durability,
+        model_timeout=settings.model_timeout,
+        action_timeout=settings.action_timeout,
+        action_threads=settings.action_threads,
     )
 
 

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from copilot_runtime.actions import ActionDefinitionError, failure_summary
+from copilot_runtime.actions import ActionDefinitionError, failure_summary, loggable
 
 logger = logging.getLogger(__name__)
 
@@ -149,10 +149,15 @@ class ProtocolRoute(APIRoute):
             except ActionDefinitionError as error:
                 return bad_declaration_response(error)
             except Exception as error:  # noqa: BLE001  # a 500 with no text, logged
-                logger.error("unexpected error on %s: %s", request.url.path, failure_summary(error))
+                _log_unexpected(request, error)
                 return InternalError().response()
 
         return answer
+
+
+def _log_unexpected(request: Request, error: Exception) -> None:
+    path = loggable(request.url.path)
+    logger.error("unexpected error on %s: %s", path, failure_summary(error))
 
 
 def base_url_paths(prefix: str) -> tuple[str, ...]:
@@ -163,7 +168,7 @@ def base_url_paths(prefix: str) -> tuple[str, ...]:
 
 def bad_declaration_response(error: ActionDefinitionError) -> JSONResponse:
     """500 naming the action: the developer's own declaration is wrong."""
-    logger.error("bad action declaration: %s", error)
+    logger.error("bad action declaration: %s", loggable(error))
     body = {"error": "action_definition_error", "message": str(error)}
     return JSONResponse(body, status_code=500)
 
@@ -192,5 +197,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # Last resort: Starlette re-raises after this answer, so handlers catch what they can.
-        logger.error("unexpected error on %s: %s", request.url.path, failure_summary(error))
+        _log_unexpected(request, error)
         return InternalError().response()

@@ -31,7 +31,14 @@ def create_app(
         new_id: Id source for messages the server makes up.
     """
     settings = settings or Settings()
-    app = EagerSendApp(title="copilot-runtime", docs_url=None, redoc_url=None)
+    # The routes' schema tells a visitor every route and body shape: only when asked for.
+    docs = settings.docs
+    app = EagerSendApp(
+        title="copilot-runtime",
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+    )
     # The standalone app's Server, for tools and tests (an embedding app gets it returned).
     app.state.server = add_copilotkit_endpoint(app, runtime, settings=settings, new_id=new_id)
     install_error_handlers(app)

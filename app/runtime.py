@@ -12,7 +12,9 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
 from langgraph.types import Durability
 
-from copilot_runtime.actions import ActionContext, ActionSource
+from copilot_runtime.actions import ActionContext, ActionLimits, ActionSource
+from copilot_runtime.actions.limits import DEFAULT_THREADS as DEFAULT_ACTION_THREADS
+from copilot_runtime.actions.limits import DEFAULT_TIMEOUT as DEFAULT_ACTION_TIMEOUT
 from copilot_runtime.graphs import (
     Agent,
     GraphAgent,
@@ -22,6 +24,7 @@ from copilot_runtime.graphs import (
     new_uuid,
 )
 from copilot_runtime.graphs.channel import EventSink
+from copilot_runtime.graphs.silence import DEFAULT_MODEL_TIMEOUT
 
 DEFAULT_AGENT_ID = "default"
 
@@ -85,6 +88,9 @@ class CopilotRuntime:
         durability: Durability = "sync",
         identify_user: UserResolver | None = None,
         new_id: Callable[[], str] = new_uuid,
+        model_timeout: float | None = DEFAULT_MODEL_TIMEOUT,
+        action_timeout: float | None = DEFAULT_ACTION_TIMEOUT,
+        action_threads: int = DEFAULT_ACTION_THREADS,
     ) -> None:
         """Create a runtime.
 
@@ -103,7 +109,12 @@ class CopilotRuntime:
                 "exit" (once per run: the fewest writes, but a killed process loses the run).
             new_id: Id source for the tool-result messages of the built-in agent.
             identify_user: Who is asking (from the request's ActionContext: headers, properties),
-                so thread lists show each user their own threads; None: one shared namespace.
+                so that each user reaches only their own threads; None: one shared namespace.
+            model_timeout: Seconds a model call may send nothing (before its first chunk or
+                between two) before the run ends with RUN_ERROR MODEL_TIMEOUT; None: no limit.
+            action_timeout: Seconds a handler may take unless its action sets `timeout`;
+                past it the model reads a "timed out" error result. None: no limit.
+            action_threads: Threads for sync handlers and sync actions generators.
         """
         self.identify_user = identify_user
         self.actions = actions
@@ -127,9 +138,11 @@ class CopilotRuntime:
                 durability=durability,
                 description="The default agent with the runtime's backend actions.",
                 new_id=new_id,
+                model_timeout=model_timeout,
+                action_limits=ActionLimits(timeout=action_timeout, threads=action_threads),
             )
         for agent_id, agent in (agents or {}).items():
-            self.agents[agent_id] = _served(agent, max_steps, durability)
+            self.agents[agent_id] = _served(agent, max_steps, durability, model_timeout)
 
     def owner(self, context: ActionContext) -> str:
         """The thread owner for a request ("" when users are not identified)."""
@@ -143,10 +156,15 @@ class CopilotRuntime:
 
 
 def _served(
-    agent: ServedAgent | Pregel[Any, Any, Any, Any], max_steps: int, durability: Durability
+    agent: ServedAgent | Pregel[Any, Any, Any, Any],
+    max_steps: int,
+    durability: Durability,
+    model_timeout: float | None,
 ) -> ServedAgent:
     if isinstance(agent, Pregel):
-        return GraphAgent(agent, max_steps=max_steps, durability=durability)
+        return GraphAgent(
+            agent, max_steps=max_steps, durability=durability, model_timeout=model_timeout
+        )
     if not isinstance(agent, ServedAgent):
         raise TypeError(f"{agent!r} is neither an agent nor a compiled LangGraph graph")
     return agent

@@ -11,7 +11,12 @@ from typing import TypedDict, TypeGuard
 import anyio
 from ag_ui.core import BaseEvent, RunAgentInput
 
-from copilot_runtime.actions import ActionContext, ActionDefinitionError, failure_summary
+from copilot_runtime.actions import (
+    ActionContext,
+    ActionDefinitionError,
+    failure_summary,
+    loggable,
+)
 from copilot_runtime.app.coordination import LocalCoordinator, RunCoordinator
 from copilot_runtime.app.errors import InternalError, NotFoundError, ProtocolError
 from copilot_runtime.app.ownership import Caller, enter_thread
@@ -153,7 +158,7 @@ async def start_run(
     except Exception as error:  # noqa: BLE001  # the user's generator: answer 500, log no text
         await _release(server, active)
         summary = failure_summary(error, is_user_code=True)
-        logger.error("run %s could not start: %s", run_input.run_id, summary)
+        logger.error("run %s could not start: %s", loggable(run_input.run_id), summary)
         raise InternalError() from None
     except BaseException:
         await _release(server, active)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -17,6 +18,10 @@ CREDENTIALS_NEED_ORIGINS = (
     "--cors-allow-credentials (COPILOT_CORS_ALLOW_CREDENTIALS) needs explicit origins: with * "
     "any site could call the runtime with its visitors' cookies; set --cors-origins "
     "(COPILOT_CORS_ORIGINS) to your app's origins, e.g. https://app.example.com"
+)
+WORKERS_NEED_POSTGRES = (
+    "--workers (COPILOT_WORKERS) above 1 with the SQLite store needs POSIX file locks; use "
+    "DATABASE_URL here"
 )
 WORKERS_NEED_A_FILE = (
     "--workers (COPILOT_WORKERS) above 1 needs threads the workers share: with --threads-path "
@@ -142,8 +147,11 @@ class Settings(BaseSettings):
     def _safe(self) -> Settings:
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError(CREDENTIALS_NEED_ORIGINS)
-        if self.workers > 1 and not self.database_url and self.threads_path == MEMORY:
-            raise ValueError(WORKERS_NEED_A_FILE)
+        if self.workers > 1 and not self.database_url:
+            if self.threads_path == MEMORY:
+                raise ValueError(WORKERS_NEED_A_FILE)
+            if os.name != "posix":  # the SQLite store coordinates through POSIX file locks
+                raise ValueError(WORKERS_NEED_POSTGRES)
         return self
 
     @field_validator("database_url")

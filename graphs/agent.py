@@ -15,7 +15,14 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Durability
 from pydantic import JsonValue
 
-from copilot_runtime.actions import ActionContext, ActionSource, resolve_actions, tool_from_action
+from copilot_runtime.actions import (
+    ActionContext,
+    ActionLimits,
+    ActionSource,
+    resolve_actions,
+    tool_from_action,
+)
+from copilot_runtime.actions.limits import default_limits
 from copilot_runtime.graphs.build import AgentGraph, build_graph
 from copilot_runtime.graphs.channel import EventSink, launched
 from copilot_runtime.graphs.context import FrontendTool, RunContext
@@ -23,6 +30,7 @@ from copilot_runtime.graphs.history import reconcile, split_instructions
 from copilot_runtime.graphs.messages import langchain_messages
 from copilot_runtime.graphs.models import chat_model_from_spec
 from copilot_runtime.graphs.run import GraphRun, launch_run
+from copilot_runtime.graphs.silence import DEFAULT_MODEL_TIMEOUT
 from copilot_runtime.graphs.snapshot import ThreadSnapshot, read_snapshot
 
 DEFAULT_MAX_STEPS = 25
@@ -52,6 +60,8 @@ class Agent:
         durability: Durability = "sync",
         description: str = "",
         new_id: Callable[[], str] = new_uuid,
+        model_timeout: float | None = DEFAULT_MODEL_TIMEOUT,
+        action_limits: ActionLimits | None = None,
     ) -> None:
         """Create an agent.
 
@@ -65,6 +75,10 @@ class Agent:
             durability: When a run's steps are written to the checkpointer (GraphRun).
             description: Shown to clients in runtime info.
             new_id: Makes ids for tool-result messages.
+            model_timeout: Seconds a model call may send nothing (before its first chunk or
+                between two) before the run ends with RUN_ERROR MODEL_TIMEOUT; None: no limit.
+            action_limits: The handlers' default timeout and the threads of sync handlers
+                and generators (shared by a runtime's agents); None: `default_limits()`.
         """
         if max_steps < 1:
             raise ValueError("max_steps must be at least 1")
@@ -75,6 +89,8 @@ class Agent:
         self.durability = durability
         self.description = description
         self.new_id = new_id
+        self.model_timeout = model_timeout
+        self.action_limits = action_limits or default_limits()
         self.graph: AgentGraph = build_graph(checkpointer)
 
     def use_checkpointer(self, checkpointer: BaseCheckpointSaver[Any]) -> None:
@@ -122,6 +138,8 @@ class Agent:
             max_steps=self.max_steps,
             durability=self.durability,
             direct_tokens=True,
+            model_timeout=self.model_timeout,
+            on_chunk=run_context.arguments.observe,
         )
         return launch_run(self.graph, graph_run, channel)
 
@@ -150,8 +168,8 @@ class Agent:
         instructions: Sequence[SystemMessage] = (),
     ) -> RunContext:
         """The request-scoped inputs of one run: its tools, readables and forced tool choice."""
-        actions = await resolve_actions(self.actions, context)
-        tools = tuple(tool_from_action(action, context) for action in actions)
+        actions = await resolve_actions(self.actions, context, self.action_limits)
+        tools = tuple(tool_from_action(action, context, self.action_limits) for action in actions)
         backend_names = {action.name for action in actions}
         frontend = tuple(
             FrontendTool(

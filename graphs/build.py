@@ -50,6 +50,8 @@ async def call_model(state: AgentState, runtime: Runtime[RunContext]) -> dict[st
         *close_dangling_calls(state["messages"]),
     ]
     response = await model.ainvoke(prompt)
+    if isinstance(response, AIMessage):  # a call whose arguments were cut off is not run
+        response = context.arguments.checked(response)
     return {"messages": [response]}
 
 

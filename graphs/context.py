@@ -10,6 +10,8 @@ from langchain_core.messages import SystemMessage
 from langchain_core.tools import BaseTool
 from pydantic import JsonValue
 
+from copilot_runtime.graphs.arguments import StreamedArguments
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FrontendTool:
@@ -51,6 +53,9 @@ class RunContext:
     """Force the model to call this tool (CopilotKit suggestion runs)."""
     new_id: Callable[[], str] = field(repr=False)
     """Makes ids for messages the graph creates (tool results)."""
+    arguments: StreamedArguments = field(default_factory=StreamedArguments, repr=False)
+    """The tool-call arguments as this run's model streamed them (GraphRun.on_chunk fills it),
+    so that a call cut off mid-arguments is never run."""
 
     @property
     def frontend_tool_names(self) -> frozenset[str]:

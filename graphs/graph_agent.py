@@ -15,6 +15,7 @@ from copilot_runtime.actions import ActionContext
 from copilot_runtime.graphs.channel import EventSink, launched
 from copilot_runtime.graphs.messages import langchain_messages
 from copilot_runtime.graphs.run import GraphRun, launch_run
+from copilot_runtime.graphs.silence import DEFAULT_MODEL_TIMEOUT
 from copilot_runtime.graphs.snapshot import ThreadSnapshot, read_snapshot
 
 CompiledGraph = Any  # a compiled LangGraph graph (Pregel); its type parameters vary per graph
@@ -35,13 +36,16 @@ class GraphAgent:
         description: str = "",
         max_steps: int = 25,
         durability: Durability = "sync",
+        model_timeout: float | None = DEFAULT_MODEL_TIMEOUT,
     ):
         """Wrap `graph`; `max_steps` bounds it at twice that many supersteps, `durability`
-        says when its checkpointer (if any) gets each step (GraphRun)."""
+        says when its checkpointer (if any) gets each step, `model_timeout` how long its model
+        calls may stay silent (GraphRun)."""
         self.graph = graph
         self.description = description
         self.max_steps = max_steps
         self.durability = durability
+        self.model_timeout = model_timeout
 
     def run(
         self, run_input: RunAgentInput, context: ActionContext | None = None
@@ -66,6 +70,7 @@ class GraphAgent:
             graph_input=values,
             max_steps=self.max_steps,
             durability=self.durability,
+            model_timeout=self.model_timeout,
             configurable={"copilot_context": context},
         )
 

@@ -288,7 +288,8 @@ async def available_tools(
 ) -> list[str]:
     """The action names the agent's generator offers for a request with this context."""
     context = ActionContext(properties=dict(properties or {}), url=url, headers=dict(headers or {}))
-    return [action.name for action in await resolve_actions(agent.actions, context)]
+    actions = await resolve_actions(agent.actions, context, agent.action_limits)
+    return [action.name for action in actions]
 
 
 async def _record(

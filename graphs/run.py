@@ -15,11 +15,12 @@ from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
 from langgraph.types import Durability, StreamMode
 
-from copilot_runtime.actions import failure_summary
+from copilot_runtime.actions import failure_summary, loggable
 from copilot_runtime.graphs.channel import EventChannel, EventSink, fill, launched
 from copilot_runtime.graphs.errors import StepLimitError
 from copilot_runtime.graphs.events import EventTranslator
 from copilot_runtime.graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
+from copilot_runtime.graphs.silence import ModelSilence, SilenceCallback
 from copilot_runtime.graphs.tokens import TokenCallback
 from copilot_runtime.graphs.usage import UsageTally
 
@@ -52,6 +53,12 @@ class GraphRun:
     """Stream tokens from a LangChain callback rather than LangGraph's messages mode (same
     events, less CPU per token: graphs/tokens.py). For graphs without subgraphs or `@task`
     calls, whose tokens that callback attributes as the messages mode does."""
+    model_timeout: float | None = None
+    """Seconds a model call may send nothing (before its first chunk or between two) before
+    the run ends with RUN_ERROR MODEL_TIMEOUT (graphs/silence.py); None: no limit."""
+    on_chunk: Callable[[AIMessageChunk], None] | None = None
+    """Also given every streamed model chunk; with `direct_tokens`, in the model call's own
+    task, before the call returns (how the agent graph checks tool-call arguments)."""
 
     def config(self) -> RunnableConfig:
         """The LangGraph config: the thread id keys the checkpointer."""
@@ -114,9 +121,11 @@ async def _drive(
     except Exception as error:  # noqa: BLE001  # every failure must become RUN_ERROR
         failure = run_failure(error)
         if failure.is_expected:
-            logger.warning("run %s failed: %s (%s)", run.run_id, type(error).__name__, failure.code)
+            kind = type(error).__name__
+            logger.warning("run %s failed: %s (%s)", loggable(run.run_id), kind, failure.code)
         else:
-            logger.error("run %s failed: %s", run.run_id, failure_summary(error, is_user_code=True))
+            summary = failure_summary(error, is_user_code=True)
+            logger.error("run %s failed: %s", loggable(run.run_id), summary)
     closing = translator.close()
     if failure is not None:
         closing.append(
@@ -150,13 +159,24 @@ async def _stream_graph(
     """
     config = run.config()
     modes: list[StreamMode] = ["updates"] if run.direct_tokens else ["messages", "updates"]
+    observe = run.on_chunk
+
+    def on_chunk(chunk: AIMessageChunk) -> None:
+        if observe is not None:
+            observe(chunk)
+        channel.put(translator.message_chunk(chunk))
+
+    silence = ModelSilence(run.model_timeout)
     if run.direct_tokens:
         config["callbacks"] = [
             TokenCallback(
-                lambda chunk: channel.put(translator.message_chunk(chunk)),
+                on_chunk,
                 lambda message_id, text: channel.put(translator.text_piece(message_id, text)),
+                silence=silence,
             )
         ]
+    elif run.model_timeout is not None:
+        config["callbacks"] = [SilenceCallback(silence)]
     stream = graph.astream(
         run.graph_input,
         config,
@@ -165,11 +185,13 @@ async def _stream_graph(
         durability=_durability(graph, run.durability),
     )
     try:
-        async for mode, payload in stream:
-            if mode == "messages":
-                channel.put(_chunk_events(payload, translator))
-            else:
-                channel.put(_update_events(payload, translator, usage))
+        async with silence.watching():
+            async for mode, payload in stream:
+                if mode == "messages":
+                    if (chunk := _model_chunk(payload)) is not None:
+                        on_chunk(chunk)
+                else:
+                    channel.put(_update_events(payload, translator, usage))
     finally:
         await _close(stream)
 
@@ -182,10 +204,10 @@ async def _close(stream: AsyncIterator[Any]) -> None:
         await aclose()
 
 
-def _chunk_events(payload: Any, translator: EventTranslator) -> list[BaseEvent]:
-    """Translate one (chunk, metadata) pair of LangGraph's messages mode."""
+def _model_chunk(payload: Any) -> AIMessageChunk | None:
+    """The model chunk of one (chunk, metadata) pair of LangGraph's messages mode."""
     chunk, _metadata = payload
-    return translator.message_chunk(chunk) if isinstance(chunk, AIMessageChunk) else []
+    return chunk if isinstance(chunk, AIMessageChunk) else None
 
 
 def _update_events(update: Any, translator: EventTranslator, usage: UsageTally) -> list[BaseEvent]:

@@ -24,6 +24,8 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResult
 from langgraph.constants import TAG_NOSTREAM
 
+from copilot_runtime.graphs.silence import ModelSilence
+
 T = TypeVar("T")
 
 _NS_KEY = "langgraph_checkpoint_ns"
@@ -49,12 +51,16 @@ class TokenCallback(BaseCallbackHandler):
         self,
         on_chunk: Callable[[AIMessageChunk], None],
         on_text: Callable[[str, str], None] | None = None,
+        *,
+        silence: ModelSilence | None = None,
     ) -> None:
         """`on_chunk` gets each streamed chunk; `on_text` (message id, text), when given, the
-        text-only tokens a model hands over directly (`text_token`)."""
+        text-only tokens a model hands over directly (`text_token`); `silence` hears of
+        every model call's start, chunks and end."""
         self._on_chunk = on_chunk
         self._on_text = on_text
         self._streamed_runs: set[UUID] = set()
+        self._silence = silence or ModelSilence(None)
 
     def on_chat_model_start(
         self,
@@ -67,6 +73,7 @@ class TokenCallback(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Stream this call if it belongs to one of the graph's own nodes and is not `nostream`."""
+        self._silence.started(run_id)
         if metadata is None or TAG_NOSTREAM in (tags or ()):
             return
         namespace = str(metadata.get(_NS_KEY, ""))
@@ -84,6 +91,7 @@ class TokenCallback(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Pass the chunk on (the text alone is not enough: tool-call pieces ride on it)."""
+        self._silence.heard(run_id)
         if run_id in self._streamed_runs and isinstance(chunk, ChatGenerationChunk):
             message = chunk.message
             if isinstance(message, AIMessageChunk):
@@ -92,6 +100,7 @@ class TokenCallback(BaseCallbackHandler):
     def text_token(self, run_id: UUID, message_id: str, text: str) -> None:
         """A token that is only text, from a model streaming straight to this sink: the same
         events as `on_llm_new_token` with an `AIMessageChunk(content=text, id=message_id)`."""
+        self._silence.heard(run_id)
         if run_id not in self._streamed_runs:
             return
         if self._on_text is None:
@@ -101,10 +110,12 @@ class TokenCallback(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget the finished call."""
+        self._silence.ended(run_id)
         self._streamed_runs.discard(run_id)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Forget the failed call."""
+        self._silence.ended(run_id)
         self._streamed_runs.discard(run_id)
 
     # These two make LangChain's `_StreamingCallbackHandler` check match, so that `ainvoke`

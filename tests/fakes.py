@@ -13,6 +13,7 @@ from typing import Any
 
 from ag_ui.core import BaseEvent
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.tool import invalid_tool_call
 
 from copilot_runtime import testing
 
@@ -60,6 +61,19 @@ def calls(*specs: tuple[str, str, dict[str, Any]], id: str, text: str = "") -> A
         content=text,
         id=id,
         tool_calls=[{"id": cid, "name": name, "args": args} for cid, name, args in specs],
+    )
+
+
+def cut_call(
+    call_id: str, name: str, arguments: str, *, id: str, finish_reason: str | None = None
+) -> AIMessage:
+    """A turn streaming one call whose argument text is `arguments` exactly (say, cut off
+    halfway), its answer ending with `finish_reason` (None: the stream just stopped)."""
+    return AIMessage(
+        content="",
+        id=id,
+        invalid_tool_calls=[invalid_tool_call(name=name, args=arguments, id=call_id)],
+        response_metadata={"finish_reason": finish_reason},
     )
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -85,3 +89,143 @@ def _sockets_by_worker(server: LiveServer, state: str) -> dict[int, int]:
         if count:
             held[pid] = count
     return held
+
+
+# -- one run per thread and stop, across workers sharing the SQLite file ----------------------
+
+SLOW = "Write a slowReport about cats"  # the demo model calls slowReport: a minute long
+
+
+def run_body(thread_id: str, text: str, run_id: str) -> dict[str, Any]:
+    return {
+        "threadId": thread_id, "runId": run_id, "state": {}, "tools": [], "context": [],
+        "forwardedProps": {}, "messages": [{"id": f"u-{run_id}", "role": "user", "content": text}],
+    }  # fmt: skip
+
+
+def worker_of(server: LiveServer, client: httpx.Client) -> int:
+    """The worker process that serves `client`'s (kept-alive) connection."""
+    response = client.get("/info")
+    client_port = response.extensions["network_stream"].get_extra_info("client_addr")[1]
+    port = urlsplit(server.url).port
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
+            is_ours = (local, remote, fields[3]) == (port, client_port, ESTABLISHED)
+            if is_ours and (pid := _holder(server, fields[9])) is not None:
+                return pid
+        time.sleep(0.05)
+    raise AssertionError("no worker holds the connection")
+
+
+def _wait_for_exit(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return  # gone
+        if "State:\tZ" in status:
+            return  # exited: only its parent has still to collect it
+        time.sleep(0.02)
+    raise AssertionError(f"worker {pid} did not die")
+
+
+def _holder(server: LiveServer, inode: str) -> int | None:
+    children = subprocess.run(
+        ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True
+    ).stdout.split()
+    for pid in map(int, children):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return pid
+    return None
+
+
+@contextlib.contextmanager
+def clients_of_both_workers(server: LiveServer) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    """Two clients whose connections are served by different workers."""
+    by_worker: dict[int, httpx.Client] = {}
+    spare: list[httpx.Client] = []
+    try:
+        for _ in range(64):
+            client = httpx.Client(base_url=server.url, timeout=30)
+            by_worker.setdefault(worker_of(server, client), client)
+            if client not in by_worker.values():
+                spare.append(client)
+            if len(by_worker) == 2:
+                first, second = by_worker.values()
+                yield first, second
+                return
+        raise AssertionError("every connection went to the same worker")
+    finally:
+        for client in [*by_worker.values(), *spare]:
+            client.close()
+
+
+def events_of(lines: Iterator[str], until: str) -> list[dict[str, Any]]:
+    events = []
+    for line in lines:
+        if line.startswith("data:"):
+            events.append(json.loads(line[5:]))
+            if events[-1]["type"] == until:
+                break
+    return events
+
+
+def test_a_thread_runs_once_across_workers_and_a_stop_reaches_its_worker(
+    two_workers: LiveServer,
+) -> None:
+    with clients_of_both_workers(two_workers) as (first, second):
+        with first.stream(
+            "POST", "/agent/default/run", json=run_body("t-across", SLOW, "r-slow")
+        ) as running:
+            lines = running.iter_lines()
+            assert events_of(lines, until="TOOL_CALL_END")  # the run is in its minute-long action
+            busy = second.post("/agent/default/run", json=run_body("t-across", "hi", "r-2"))
+            assert busy.status_code == 409
+            assert busy.json()["error"] == "thread_busy"
+            stopped = second.post("/agent/default/stop/t-across", json={})
+            assert stopped.json()["stopped"] is True
+            rest = events_of(lines, until="RUN_FINISHED")  # ended by a stop from the other worker
+            assert rest[-1]["type"] == "RUN_FINISHED"
+        after = second.post("/agent/default/run", json=run_body("t-across", "hi", "r-3"))
+        assert after.status_code == 200
+        messages = second.get("/threads/t-across/messages", params={"agentId": "default"})
+        stored = [m["content"] for m in messages.json()["messages"] if m["role"] == "user"]
+        assert stored == [SLOW, "hi"]  # both runs' messages: neither overwrote the other
+
+
+def test_concurrent_runs_on_one_thread_get_one_200_across_workers(two_workers: LiveServer) -> None:
+    def run(index: int) -> int:
+        with httpx.Client(base_url=two_workers.url, timeout=120) as client:
+            body = run_body("t-six", SLOW, f"r-{index}")
+            return client.post("/agent/default/run", json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        runs = [pool.submit(run, index) for index in range(6)]
+        deadline = time.monotonic() + 60
+        while len([r for r in runs if r.done()]) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        statuses = sorted(r.result() for r in runs if r.done())
+        httpx.post(f"{two_workers.url}/agent/default/stop/t-six", json={}, timeout=10)
+        httpx.post(f"{two_workers.url}/agent/default/stop/t-six", json={}, timeout=10)
+        finished = [r.result(timeout=60) for r in runs]
+    assert statuses == [409] * 5
+    assert sorted(finished) == [200] + [409] * 5
+
+
+def test_a_killed_worker_leaves_no_thread_busy(two_workers: LiveServer) -> None:
+    with clients_of_both_workers(two_workers) as (first, second):
+        pid = worker_of(two_workers, first)
+        with first.stream(
+            "POST", "/agent/default/run", json=run_body("t-crash", SLOW, "r-slow")
+        ) as running:
+            assert events_of(running.iter_lines(), until="TOOL_CALL_END")
+            os.kill(pid, signal.SIGKILL)  # the kernel drops the dead worker's lock
+            _wait_for_exit(pid)
+        after = second.post("/agent/default/run", json=run_body("t-crash", "hi", "r-2"))
+        assert after.status_code == 200

@@ -12,7 +12,7 @@ from pydantic import JsonValue
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from copilot_runtime.actions import ActionDefinitionError
+from copilot_runtime.actions import ActionDefinitionError, loggable
 from copilot_runtime.app.body import parse_json
 from copilot_runtime.app.errors import (
     BadRequestError,
@@ -83,7 +83,7 @@ async def _generate(server: Server, request: Request, operation: Operation) -> R
         return _errors(error.errors, has_data=True)
     except ActionDefinitionError as error:
         # The developer's own declaration: name it, as the v2 routes do.
-        logger.error("bad action declaration: %s", error)
+        logger.error("bad action declaration: %s", loggable(error))
         return _errors([_error(str(error), "action_definition_error")], has_data=True)
     except ProtocolError as error:
         return _errors([_error(error.message, error.error)], has_data=True)

@@ -82,6 +82,8 @@ class ToolCalls:
     """Alternate the calls' argument pieces (OpenAI itself sends them call after call)."""
     text: str = ""
     """Text the model says before calling."""
+    finish_reason: str | None = None
+    """"length" says the model hit its output limit; None: "tool_calls"."""
     delay_ms: float = 0.0
     first_delay_ms: float = 0.0
     gate: TokenGate | None = field(default=None, compare=False)
@@ -127,4 +129,10 @@ def turn_for(reply: Text | ToolCalls) -> Turn:
     if isinstance(reply, Text):
         return Turn(tokens=reply.words())
     tokens = Text(text=reply.text).words() if reply.text else ()
-    return Turn(tokens=tokens, calls=reply.calls, pieces=reply.pieces, interleave=reply.interleave)
+    return Turn(
+        tokens=tokens,
+        calls=reply.calls,
+        pieces=reply.pieces,
+        interleave=reply.interleave,
+        finish_reason=reply.finish_reason,
+    )

@@ -55,6 +55,13 @@ class Turn:
     """Argument fragments per call (each its own chunk)."""
     interleave: bool = False
     """Parallel calls' fragments alternate between calls (OpenAI sends them call after call)."""
+    finish_reason: str | None = None
+    """Why the model stopped ("length": its output limit); None: "tool_calls" or "stop"."""
+
+    @property
+    def finish(self) -> str:
+        """The chat completion's finish_reason."""
+        return self.finish_reason or ("tool_calls" if self.calls else "stop")
 
     @property
     def text(self) -> str:
@@ -166,8 +173,7 @@ class ChatStream:
                 return self._chunk({"tool_calls": [piece]})
 
     def tail(self, usage: Usage) -> list[bytes]:
-        finish = "tool_calls" if self.turn.calls else "stop"
-        frames = [self._chunk({}, finish_reason=finish)]
+        frames = [self._chunk({}, finish_reason=self.turn.finish)]
         if self.include_usage:
             frames.append(sse({**self._base(), "choices": [], "usage": usage.chat()}))
         return [*frames, DONE_FRAME]
@@ -219,7 +225,7 @@ def chat_completion(
                 "index": 0,
                 "message": message,
                 "logprobs": None,
-                "finish_reason": "tool_calls" if turn.calls else "stop",
+                "finish_reason": turn.finish,
             }
         ],
         "usage": usage.chat(),

@@ -199,10 +199,12 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
         updated_at, thread_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, json.JSONDecodeError, TypeError, ValueError) as error:
         raise ValueError("invalid cursor") from error
-    position = str(updated_at), str(thread_id)
-    if not all(map(storable, position)):  # a forged cursor must not reach the database
+    # A forged cursor must not reach the database.
+    if not (isinstance(updated_at, str) and isinstance(thread_id, str)):
         raise ValueError("invalid cursor")
-    return position
+    if not (storable(updated_at) and storable(thread_id)):
+        raise ValueError("invalid cursor")
+    return updated_at, thread_id
 
 
 class _Sqlite:

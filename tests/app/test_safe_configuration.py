@@ -10,7 +10,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from copilot_runtime.actions import ActionContext
+from copilot_runtime.actions import Action, ActionContext
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.settings import CREDENTIALS_NEED_ORIGINS, Settings, settings_problem
 from tests.app.conftest import BASE, body, serve
@@ -81,7 +81,7 @@ async def test_a_run_id_cannot_start_a_log_line_of_its_own(
 async def test_a_run_that_cannot_start_logs_its_id_escaped(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(context: ActionContext) -> list[object]:
+    def broken(context: ActionContext) -> list[Action]:
         raise RuntimeError("the generator broke")
 
     with caplog.at_level(logging.WARNING):

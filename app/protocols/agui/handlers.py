@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from copilot_runtime.app.body import check_text
 from copilot_runtime.app.context import action_context
+from copilot_runtime.app.errors import BadRequestError
 from copilot_runtime.app.ownership import caller_of, stop_run, visible_thread
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.protocols.agui.info import runtime_info
@@ -93,8 +94,10 @@ async def stop(
     server.agent(agent_id)
     check_text(thread_id, "threadId")
     run_id = body.get("runId") if isinstance(body, dict) else None
+    if run_id is not None and not isinstance(run_id, str):
+        # Ignoring it would stop every run of the thread instead of the one named.
+        raise BadRequestError("runId must be a string")
     context = action_context(request, agent_id=agent_id, thread_id=thread_id, properties={})
-    run_id = run_id if isinstance(run_id, str) else None
     if await stop_run(server, caller_of(server, context), thread_id, run_id):
         return JSONResponse({"stopped": True, "interrupt": STOPPED})
     return JSONResponse({"stopped": False, "message": f"No active run on thread '{thread_id}'"})

@@ -120,6 +120,8 @@ class CopilotRuntime:
         self.actions = actions
         """The runtime's own actions (the default agent's), as given: also offered to Node
         runtimes through the remote-endpoint protocol."""
+        self.action_limits = ActionLimits(timeout=action_timeout, threads=action_threads)
+        """The actions' default timeout and the threads of sync handlers and generators."""
         self.is_attached = False
         """Whether an endpoint serves this runtime (its agents keep one set of threads)."""
         if isinstance(model, BaseChatModel):
@@ -139,7 +141,7 @@ class CopilotRuntime:
                 description="The default agent with the runtime's backend actions.",
                 new_id=new_id,
                 model_timeout=model_timeout,
-                action_limits=ActionLimits(timeout=action_timeout, threads=action_threads),
+                action_limits=self.action_limits,
             )
         for agent_id, agent in (agents or {}).items():
             self.agents[agent_id] = _served(agent, max_steps, durability, model_timeout)

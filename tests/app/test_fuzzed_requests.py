@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from copilot_runtime.app.runtime import CopilotRuntime
-from tests.app.conftest import BASE, serve
+from tests.app.conftest import BASE, serve, sse_events
 from tests.app.malformed import LEAKS, LIMIT, SECRET
 from tests.fakes import assert_valid_stream
 
@@ -151,9 +151,7 @@ def check(response: httpx.Response) -> None:
     assert LEAKS.search(response.text) is None, response.text[:500]
     assert SECRET not in response.text
     if response.headers.get("content-type", "").startswith("text/event-stream"):
-        events = [
-            json.loads(line[5:]) for line in response.text.splitlines() if line.startswith("data:")
-        ]
+        events = sse_events(response.text)  # SSE lines end at LF (not at U+0085 or U+2028)
         if events:
             assert_valid_stream(events)
     else:

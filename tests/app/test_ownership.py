@@ -1,4 +1,4 @@
-"""One ownership rule on every route of every protocol.
+"""One ownership rule on every route of every protocol (the remote-endpoint one included).
 
 Each route x {the thread's owner, another user, an anonymous caller} x {an idle, a running, a
 deleted thread}: only the owner reaches the thread; for anyone else (and for everyone once it
@@ -82,6 +82,12 @@ def generate(thread_id: str) -> dict[str, Any]:
     return generate_body(text("u-probe", "user", "hello"), threadId=thread_id)
 
 
+def remote_execute(thread_id: str) -> dict[str, Any]:
+    message = {"type": "TextMessage", "id": "u-probe", "role": "user", "content": "hello"}
+    return {"name": "default", "threadId": thread_id, "messages": [message]}
+
+
+REMOTE = "/copilotkit_remote"
 JSON_ONLY = {"accept": "application/json"}
 Q = {"agentId": "default"}
 
@@ -138,6 +144,16 @@ ROUTES: dict[str, Route] = {
     "GraphQL loadAgentState (GET)": Route("read", load_state_get),
     "GraphQL generateCopilotResponse": Route(
         "run", lambda c, h, t: c.post(BASE, json=generate(t), headers={**h, **JSON_ONLY})
+    ),
+    "remote agents/state": Route(
+        "read",
+        lambda c, h, t: c.post(
+            f"{REMOTE}/agents/state", json={"name": "default", "threadId": t}, headers=h
+        ),
+    ),
+    "remote agents/execute": Route(
+        "run",
+        lambda c, h, t: c.post(f"{REMOTE}/agents/execute", json=remote_execute(t), headers=h),
     ),
 }
 

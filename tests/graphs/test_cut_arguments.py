@@ -10,9 +10,9 @@ from langchain_core.messages import ToolMessage
 from copilot_runtime.actions import Action, Parameter
 from copilot_runtime.graphs import Agent, openai_chat_model
 from copilot_runtime.graphs.models import ModelOptions
+from copilot_runtime.testing.fake_openai import FakeOpenAIServer, Text, ToolCalls, call
 from tests.fakes import ScriptedChatModel, answer, cut_call, seq_ids
 from tests.graphs.conftest import collect, run_input
-from tests.openai_server import FakeOpenAIServer, Text, ToolCalls, call
 
 
 class Lookup:

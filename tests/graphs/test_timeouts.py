@@ -19,9 +19,9 @@ from copilot_runtime.actions.errors import ActionDefinitionError
 from copilot_runtime.app.embed import runtime_from_settings
 from copilot_runtime.app.settings import Settings
 from copilot_runtime.graphs import Agent, GraphAgent, ModelOptions, openai_chat_model
+from copilot_runtime.testing.fake_openai import FakeOpenAIServer, Text, TokenGate
 from tests.fakes import ScriptedChatModel, answer, calls, seq_ids, types
 from tests.graphs.conftest import collect, run_input
-from tests.openai_server import FakeOpenAIServer, Text, TokenGate
 
 MODEL_TIMEOUT = {"type": "RUN_ERROR", "message": "The model provider did not answer in time."}
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from copilot_runtime.actions import Action, ActionContext, resolve_actions, run_action
 from copilot_runtime.app.context import action_context
 from copilot_runtime.app.errors import NotFoundError
+from copilot_runtime.app.ownership import caller_of, visible_thread
 from copilot_runtime.app.protocols.graphql import agui_messages, copilotkit_messages, reconciled
 from copilot_runtime.app.protocols.remote.info import remote_info
 from copilot_runtime.app.protocols.remote.outbound import (
@@ -62,7 +63,8 @@ async def execute_action(server: Server, request: Request, body: Any) -> JSONRes
     action = next((a for a in await _actions(server, context) if a.name == asked.name), None)
     if action is None:
         raise NotFoundError(NO_ACTION.format(name=asked.name), error="Action not found")
-    result, _failed = await run_action(action, asked.arguments or {}, context)
+    limits = server.runtime.action_limits
+    result, _failed = await run_action(action, asked.arguments or {}, context, limits)
     return JSONResponse({"result": result})
 
 
@@ -89,7 +91,9 @@ async def execute_agent(server: Server, request: Request, body: Any) -> Response
         context=[],
         forwarded_props=asked.properties or {},
     )
-    snapshot = await agent.thread_snapshot(thread_id)
+    snapshot = None
+    if await visible_thread(server, caller_of(server, context), thread_id) is not None:
+        snapshot = await agent.thread_snapshot(thread_id)  # anyone else's: start_run says 404
     if snapshot is not None:  # re-sent results and system prompts under their stored ids
         run_input = reconciled(run_input, snapshot.messages)
     started = await start_run(server, asked.name, run_input, context)
@@ -112,7 +116,7 @@ async def agent_state(server: Server, request: Request, body: Any) -> JSONRespon
         request, agent_id=asked.name, thread_id=asked.thread_id, properties=asked.properties
     )
     snapshot = None
-    if await server.may_read(asked.thread_id, server.runtime.owner(context)):
+    if await visible_thread(server, caller_of(server, context), asked.thread_id) is not None:
         snapshot = await agent.thread_snapshot(asked.thread_id)
     if snapshot is None:
         return JSONResponse(
@@ -130,7 +134,7 @@ async def agent_state(server: Server, request: Request, body: Any) -> JSONRespon
 
 
 async def _actions(server: Server, context: ActionContext) -> tuple[Action, ...]:
-    return await resolve_actions(server.runtime.actions, context)
+    return await resolve_actions(server.runtime.actions, context, server.runtime.action_limits)
 
 
 def _tool(offered: OfferedAction) -> Tool:

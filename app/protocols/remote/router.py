@@ -18,23 +18,34 @@ def remote_router(server: Server, prefix: str) -> APIRouter:
     router = APIRouter(prefix=prefix, route_class=ProtocolRoute)
 
     async def info(request: Request) -> Response:
-        body = await json_body(request, required=False) if request.method == "POST" else {}
+        body = (
+            await json_body(request, server.settings, required=False)
+            if request.method == "POST"
+            else {}
+        )
         return await handlers.info(server, request, body)
 
     for path in base_url_paths(prefix):
-        router.add_api_route(path, info, methods=["GET", "POST"])
+        for method in ("GET", "POST"):  # one route each: the schema names one operation each
+            router.add_api_route(path, info, methods=[method])
     router.add_api_route("/info", info, methods=["POST"])
 
     @router.post("/actions/execute")
     async def execute_action(request: Request) -> Response:
-        return await handlers.execute_action(server, request, await json_body(request))
+        return await handlers.execute_action(
+            server, request, await json_body(request, server.settings)
+        )
 
     @router.post("/agents/execute")
     async def execute_agent(request: Request) -> Response:
-        return await handlers.execute_agent(server, request, await json_body(request))
+        return await handlers.execute_agent(
+            server, request, await json_body(request, server.settings)
+        )
 
     @router.post("/agents/state")
     async def agent_state(request: Request) -> Response:
-        return await handlers.agent_state(server, request, await json_body(request))
+        return await handlers.agent_state(
+            server, request, await json_body(request, server.settings)
+        )
 
     return router

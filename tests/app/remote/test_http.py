@@ -365,7 +365,9 @@ async def test_execute_agent_is_refused_as_json_for_unknown_agents_busy_and_fore
         busy = await client.post(
             f"{REMOTE}/agents/execute", json=agent_body(), headers={"x-user": "ada"}
         )
-        await client.post("/api/copilotkit/agent/default/stop/t1", json={})
+        await client.post(  # only the thread's owner can stop its run
+            "/api/copilotkit/agent/default/stop/t1", json={}, headers={"x-user": "ada"}
+        )
         await asyncio.wait_for(running, 5)
         foreign = await client.post(
             f"{REMOTE}/agents/execute", json=agent_body(), headers={"x-user": "bob"}

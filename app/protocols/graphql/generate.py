@@ -93,8 +93,11 @@ async def generate_response(
 
 
 def _run_of(server: Server, operation: Operation) -> GraphqlRun:
-    # Strings written in the document itself (not in variables) were never checked as JSON.
-    check_strings(operation.generate_arguments, "generateCopilotResponse")
+    # Strings written in the document itself (not in variables, which were checked as JSON)
+    # can hold a NUL or a lone surrogate only through a \u escape.
+    location = operation.document.loc
+    if location is None or "\\u" in location.source.body:
+        check_strings(operation.generate_arguments, "generateCopilotResponse")
     try:
         arguments = GenerateArguments.model_validate(operation.generate_arguments)
     except ValidationError as error:

@@ -54,13 +54,14 @@ def user_failure_messages() -> Iterator[None]:
 
 
 def loggable(value: object) -> str:
-    """A client-supplied value (an id, a name, a path) as a log line may hold it: quoted, with
-    newlines and other control characters escaped, so that it cannot start a line of its own
-    (a forged log entry), and cut to LOGGED_LENGTH characters."""
+    """A client-supplied value (an id, a name, a path) as a log line may hold it: as it is when
+    every character of it is printable, else quoted with newlines and other control characters
+    escaped, so that it cannot start a line of its own (a forged log entry); cut to
+    LOGGED_LENGTH characters."""
     text = str(value)
     if len(text) > LOGGED_LENGTH:
         return repr(text[:LOGGED_LENGTH]) + f"... ({len(text)} characters)"
-    return repr(text)
+    return text if text.isprintable() else repr(text)
 
 
 class ActionError(Exception):

@@ -16,7 +16,10 @@ from typing import Any
 
 from ag_ui.core import BaseEvent, EventType, RunErrorEvent, RunFinishedEvent
 
+from copilot_runtime.actions import loggable
+
 logger = logging.getLogger("copilot_runtime.runs")
+CLIENT_CHOSEN = frozenset({"run_id", "thread_id"})
 
 
 @dataclass(slots=True)
@@ -60,7 +63,11 @@ def log_run_end(
         "tool_calls": tally.tool_calls,
         **_tokens(tally.end),
     }
-    text = " ".join(f"{key}={value}" for key, value in fields.items())
+    # The ids are the client's: escaped, they cannot forge a line (the JSON form escapes them).
+    text = " ".join(
+        f"{key}={loggable(value) if key in CLIENT_CHOSEN else value}"
+        for key, value in fields.items()
+    )
     logger.info("run ended: %s", text, extra={"run": fields})
 
 

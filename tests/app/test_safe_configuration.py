@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from copilot_runtime.actions import Action, ActionContext
 from copilot_runtime.app.runtime import CopilotRuntime
-from copilot_runtime.app.settings import CREDENTIALS_NEED_ORIGINS, Settings, settings_problem
+from copilot_runtime.app.settings import CREDENTIALS_NEED_ORIGINS, Settings
 from tests.app.conftest import BASE, body, serve
 from tests.fakes import ScriptedChatModel
 
@@ -22,7 +22,7 @@ FORGED = "2030-01-01 12:00:00,000 INFO copilot_runtime: admin logged in"
 def test_credentials_with_any_origin_are_refused() -> None:
     with pytest.raises(ValidationError) as refused:
         Settings(cors_allow_credentials=True)
-    assert settings_problem(refused.value) == CREDENTIALS_NEED_ORIGINS
+    assert refused.value.errors()[0]["msg"] == f"Value error, {CREDENTIALS_NEED_ORIGINS}"
     explicit = Settings(cors_allow_credentials=True, cors_origins=["https://app.example"])
     assert explicit.cors_allow_credentials
 
@@ -70,12 +70,13 @@ async def test_a_run_id_cannot_start_a_log_line_of_its_own(
 ) -> None:
     model = ScriptedChatModel(turns=[RuntimeError("the model broke")])
     run_id = f"r1\n{FORGED}"
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):  # the run's failure and its end-of-run line
         async with serve(CopilotRuntime(model=model)) as client:
             response = await client.post(f"{BASE}/agent/default/run", json=body(runId=run_id))
     assert "RUN_ERROR" in response.text
     assert forged_lines(caplog) == []
-    assert any("r1\\n2030" in record.getMessage() for record in caplog.records)
+    escaped = [record.name for record in caplog.records if "r1\\n2030" in record.getMessage()]
+    assert escaped == ["copilot_runtime.graphs.run", "copilot_runtime.runs"]
 
 
 async def test_a_run_that_cannot_start_logs_its_id_escaped(

@@ -193,7 +193,7 @@ def test_a_thread_runs_once_across_workers_and_a_stop_reaches_its_worker(
             rest = events_of(lines, until="RUN_FINISHED")  # ended by a stop from the other worker
             assert rest[-1]["type"] == "RUN_FINISHED"
         after = second.post("/agent/default/run", json=run_body("t-across", "hi", "r-3"))
-        assert after.status_code == 200
+        assert after.status_code == 200, after.text
         messages = second.get("/threads/t-across/messages", params={"agentId": "default"})
         stored = [m["content"] for m in messages.json()["messages"] if m["role"] == "user"]
         assert stored == [SLOW, "hi"]  # both runs' messages: neither overwrote the other
@@ -228,4 +228,4 @@ def test_a_killed_worker_leaves_no_thread_busy(two_workers: LiveServer) -> None:
             os.kill(pid, signal.SIGKILL)  # the kernel drops the dead worker's lock
             _wait_for_exit(pid)
         after = second.post("/agent/default/run", json=run_body("t-crash", "hi", "r-2"))
-        assert after.status_code == 200
+        assert after.status_code == 200, after.text

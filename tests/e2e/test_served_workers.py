@@ -121,13 +121,17 @@ def worker_of(server: LiveServer, client: httpx.Client) -> int:
 
 
 def _wait_for_exit(pid: int) -> None:
+    """Until every thread of `pid` has exited. A killed process's main thread can turn zombie
+    while its other threads (the action pool, aiosqlite's) are still exiting, and its files,
+    with their locks, close only when the last of them has."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
+            tasks = os.listdir(f"/proc/{pid}/task")
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             return  # gone
-        if "State:\tZ" in status:
+        if tasks == [str(pid)] and "State:\tZ" in status:
             return  # exited: only its parent has still to collect it
         time.sleep(0.02)
     raise AssertionError(f"worker {pid} did not die")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from copilot_runtime.app.eager_send import EagerSendApp
 from copilot_runtime.app.embed import add_copilotkit_endpoint
 from copilot_runtime.app.errors import install_error_handlers
 from copilot_runtime.app.runtime import CopilotRuntime
@@ -19,7 +19,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     new_id: Callable[[], str] = new_uuid,
-) -> EagerSendApp:
+) -> FastAPI:
     """An app that serves only the runtime (what `copilot-runtime serve` runs).
 
     Built on `add_copilotkit_endpoint`, plus what a standalone server needs: CORS and JSON
@@ -33,7 +33,7 @@ def create_app(
     settings = settings or Settings()
     # The routes' schema tells a visitor every route and body shape: only when asked for.
     docs = settings.docs
-    app = EagerSendApp(
+    app = FastAPI(
         title="copilot-runtime",
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
@@ -50,5 +50,4 @@ def create_app(
         allow_headers=["*"],  # Starlette echoes the requested headers, Authorization included
         expose_headers=["*"],
     )
-    app.plain_middleware = (CORSMiddleware,)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -23,7 +22,6 @@ from copilot_runtime.graphs import (
     chat_model_from_spec,
     new_uuid,
 )
-from copilot_runtime.graphs.channel import EventSink
 from copilot_runtime.graphs.silence import DEFAULT_MODEL_TIMEOUT
 
 DEFAULT_AGENT_ID = "default"
@@ -34,14 +32,16 @@ UserResolver = Callable[[ActionContext], str | None]
 
 @runtime_checkable
 class ServedAgent(Protocol):
-    """What the HTTP layer needs from an agent."""
+    """What the HTTP layer needs from an agent: the built-in `Agent`, a `GraphAgent`, or a
+    user's own object with these members. Every run is made through `run` (app/streaming.py)."""
 
     description: str
 
     def run(
         self, run_input: RunAgentInput, context: ActionContext | None = None
     ) -> AsyncIterator[BaseEvent]:
-        """Stream one run as AG-UI events."""
+        """Stream one run as AG-UI events, RUN_STARTED first and RUN_FINISHED or RUN_ERROR
+        last. What it raises before its first event is answered as an HTTP error."""
         ...
 
     async def thread_snapshot(self, thread_id: str) -> ThreadSnapshot | None:
@@ -50,21 +50,6 @@ class ServedAgent(Protocol):
 
     async def delete_thread(self, thread_id: str) -> None:
         """Forget the thread's checkpoints."""
-        ...
-
-
-@runtime_checkable
-class LaunchingAgent(ServedAgent, Protocol):
-    """An agent that can also start a run in a task of its own that fills a channel (the
-    built-in ones): the server then takes the events from that channel, with no task between."""
-
-    async def launch(
-        self,
-        run_input: RunAgentInput,
-        context: ActionContext | None,
-        channel: EventSink[BaseEvent],
-    ) -> asyncio.Task[None]:
-        """Raise what `run` raises before its first event, else start the run."""
         ...
 
 

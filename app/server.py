@@ -1,15 +1,18 @@
-"""Server and start_run: protocol-neutral run start-up shared by every wire protocol."""
+"""Server, start_run and the end of a run, shared by every wire protocol.
+
+`start_run` is the one place a run starts (its thread entered, registered, its production
+started: app/streaming.py) and `_release` the one place it ends (unregistered, its thread
+freed, its log line written), whichever protocol asked for it and however it ended."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypedDict, TypeGuard
 
 import anyio
-from ag_ui.core import BaseEvent, RunAgentInput
+from ag_ui.core import RunAgentInput
 
 from copilot_runtime.actions import (
     ActionContext,
@@ -22,11 +25,10 @@ from copilot_runtime.app.errors import InternalError, NotFoundError, ProtocolErr
 from copilot_runtime.app.ownership import Caller, enter_thread
 from copilot_runtime.app.run_log import RunTally, log_run_end
 from copilot_runtime.app.runs import ActiveRun, RunRegistry
-from copilot_runtime.app.runtime import CopilotRuntime, LaunchingAgent, ServedAgent
+from copilot_runtime.app.runtime import CopilotRuntime, ServedAgent
 from copilot_runtime.app.settings import Settings
-from copilot_runtime.app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
+from copilot_runtime.app.streaming import Batch, Production, consume, produce
 from copilot_runtime.app.threads import ThreadStore
-from copilot_runtime.graphs.channel import EventChannel, stop_task
 
 logger = logging.getLogger(__name__)
 
@@ -62,51 +64,33 @@ class Server:
 
 @dataclass(frozen=True, slots=True)
 class StartedRun:
-    """A run whose first event exists: stream it once (`batches`, `events` or `push`), then
-    release it."""
+    """A run whose first event exists: read its batches once, then release it."""
 
     active: ActiveRun
     server: Server
-    feed: EventFeed
+    production: Production
     stop_id: str
     """Ids for what a stop makes up (the results of calls it cuts short)."""
 
-    def batches(self) -> AsyncIterator[Batch]:
+    def batches(self) -> AsyncGenerator[Batch]:
         """The events (None marks a keep-alive) in lists of those ready together."""
-        return stream_run(self.feed, self.active, **self._stream_options())
-
-    @property
-    def events(self) -> AsyncIterator[BaseEvent | None]:
-        """The same events one at a time."""
-        return one_by_one(self.batches())
-
-    async def push(self, write: Callable[[Batch], None], until: Awaitable[object]) -> None:
-        """The same batches, handed to `write` right after the loop step that made them
-        (`push_run`)."""
-        await push_run(self.feed, self.active, write=write, until=until, **self._stream_options())
-
-    def _stream_options(self) -> _StreamOptions:
-        return {
-            "keepalive_seconds": self.server.settings.keepalive_seconds,
-            "new_id": self.stop_id,
-            "on_end": partial(_release, self.server, self.active),
-        }
+        return consume(
+            self.production,
+            self.active,
+            keepalive_seconds=self.server.settings.keepalive_seconds,
+            new_id=self.stop_id,
+            on_end=partial(_release, self.server, self.active),
+        )
 
     async def release(self) -> None:
         """Free the thread (however the response ended, even if it never started streaming).
 
         The run is stopped first if it still runs: a response that never streamed never
-        reached `stream_run`'s own clean-up, and a thread must not be freed under a live run.
+        reached `consume`'s own clean-up, and a thread must not be freed under a live run.
         """
         with anyio.CancelScope(shield=True):
-            await stop_task(self.feed.producer)
+            await self.production.stop()
         await _release(self.server, self.active)
-
-
-class _StreamOptions(TypedDict):
-    keepalive_seconds: float
-    new_id: str
-    on_end: Callable[[], Awaitable[None]]
 
 
 async def _release(server: Server, active: ActiveRun) -> None:
@@ -151,7 +135,13 @@ async def start_run(
     tally = RunTally(protocol)
     try:
         # The actions generator runs here, so a bad declaration is a JSON error, not a stream.
-        feed = await _start_feed(agent, run_input, context)
+        production = produce(agent.run(run_input, context))
+        try:
+            await production.started()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await production.stop()
+            raise
     except (ActionDefinitionError, ProtocolError):
         await _release(server, active)
         raise
@@ -164,32 +154,7 @@ async def start_run(
         await _release(server, active)
         raise
     active.tally = tally
-    return StartedRun(active=active, server=server, feed=feed, stop_id=server.new_id())
-
-
-async def _start_feed(
-    agent: ServedAgent, run_input: RunAgentInput, context: ActionContext
-) -> EventFeed:
-    """The run, started: straight into a channel when the agent can, else through `run()`
-    up to its first event (what it raises before that is raised here)."""
-    if _launches(agent):
-        channel: EventChannel[object] = EventChannel()
-        return EventFeed(channel, await agent.launch(run_input, context, channel))
-    events = agent.run(run_input, context)
-    return EventFeed.of(events, first=await anext(events))
-
-
-_LAUNCHING_CLASSES: dict[type, bool] = {}
-
-
-def _launches(agent: ServedAgent) -> TypeGuard[LaunchingAgent]:
-    # isinstance against a runtime-checkable protocol looks up each of its members (~30 µs a
-    # run, issue #7); whether an agent has `launch` is a matter of its class, asked once.
-    cls = type(agent)
-    answer = _LAUNCHING_CLASSES.get(cls)
-    if answer is None:
-        answer = _LAUNCHING_CLASSES[cls] = isinstance(agent, LaunchingAgent)
-    return answer
+    return StartedRun(active=active, server=server, production=production, stop_id=server.new_id())
 
 
 def _title(run_input: RunAgentInput) -> str:

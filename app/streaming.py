@@ -1,14 +1,36 @@
-"""stream_run and push_run: pass a run's events on in batches, with stop, keep-alive and clean
-endings; stream_run to a reader that pulls them, push_run to a writer that never waits."""
+"""Streaming a run: one producer task, one consumer, one response, whatever the protocol.
+
+How a run's events reach a client, in the order they are handed on:
+
+1. The agent's `run(run_input, context)` (graphs: `Agent`, `GraphAgent`, or any object with
+   that method) yields the run's AG-UI events. That is the only interface a run is made
+   through; how an agent turns its graph into events is its own business (graphs/run.py).
+2. `produce` iterates those events in a task the server owns (`Production.task`) and puts
+   each into the production's `EventChannel`. The task does not belong to the response: it is
+   started before anything is sent and is stopped only through `Production.stop` (or by
+   ending by itself). A consumer reads the channel; nothing else touches it.
+3. `consume` is the one consumer: it takes whatever events are waiting (a `Batch`), relays a
+   stop (closing what the stop cut short, then RUN_FINISHED), writes a keep-alive after a
+   silence, turns a failed production into RUN_ERROR, and once production has stopped runs
+   `on_end` (the server's end of the run) before the stream ends.
+4. `StreamedResponse` sends what a `Framing` makes of each batch, as a plain Starlette
+   `StreamingResponse` in its own task, so any middleware and any ASGI server work. Each
+   protocol is only a framing: SSE for AG-UI, multipart or SSE for GraphQL, JSON lines for
+   the remote endpoint.
+
+Today the response's consumer is the production's only reader and a client that goes away
+stops the run (`StreamedResponse` closes `consume`, which stops production). A run that
+outlives its client would keep the `Production` alive on the server and let several
+consumers read it; `Production` is that seam.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Final
 
 import anyio
@@ -23,6 +45,8 @@ from ag_ui.core import (
     ToolCallEndEvent,
     ToolCallResultEvent,
 )
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from copilot_runtime.actions import failure_summary
 from copilot_runtime.app.runs import ActiveRun
@@ -32,11 +56,49 @@ from copilot_runtime.graphs.channel import EventChannel, fill, stop_task
 logger = logging.getLogger(__name__)
 
 KEEPALIVE: Final = None
-"""Yielded instead of an event after a silence; protocols write a comment or nothing."""
-KEEPALIVE_MARK: Final = object()
+"""In a batch instead of an event after a silence; a framing writes a comment or nothing."""
 STOPPED_RESULT = '{"status":"stopped","reason":"Run stopped by user"}'
+_KEEPALIVE_MARK: Final = object()
 _STOP: Final = object()
 _DELTAS: Final = frozenset((TextMessageContentEvent, ToolCallArgsEvent))
+
+Batch = list[BaseEvent | None]
+"""Events (None marks a keep-alive) that were ready together, in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Production:
+    """A run's events as the agent makes them: a task that fills a channel, then closes it."""
+
+    channel: EventChannel[object]
+    task: asyncio.Task[None]
+
+    async def started(self) -> None:
+        """Wait for the first event; raise what the agent raised before making one."""
+        await self.channel.wait()
+        task = self.task
+        if self.channel.is_drained and task.done() and not task.cancelled() and task.exception():
+            raise task.exception()  # type: ignore[misc]  # not None: checked just before
+
+    async def stop(self) -> None:
+        """Cancel the run wherever it is (model call, tool) and wait until it has stopped."""
+        await stop_task(self.task)
+
+
+def produce(events: AsyncIterator[BaseEvent]) -> Production:
+    """Start iterating `events` (an agent's `run()`) in a task of its own."""
+    channel: EventChannel[object] = EventChannel()
+    return Production(channel, fill(channel, _produce(events, channel)))
+
+
+async def _produce(events: AsyncIterator[BaseEvent], channel: EventChannel[object]) -> None:
+    try:
+        async for event in events:
+            channel.put((event,))
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @dataclass(slots=True)
@@ -79,167 +141,53 @@ def _discard(items: list[str], item: str) -> None:
         items.remove(item)
 
 
-Batch = list[BaseEvent | None]
-"""Events (None marks a keep-alive) that were ready together, in order."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventFeed:
-    """A run's events as they are made: a channel that a producer task fills, then closes."""
-
-    channel: EventChannel[object]
-    producer: asyncio.Task[None]
-
-    @classmethod
-    def of(cls, events: AsyncIterator[BaseEvent], first: BaseEvent | None = None) -> EventFeed:
-        """Feed from an agent's `run()` (`first` already taken from it), in a task of its own."""
-        channel: EventChannel[object] = EventChannel()
-        return cls(channel, fill(channel, _produce(first, events, channel)))
-
-
-async def stream_run(
-    feed: EventFeed,
+async def consume(
+    production: Production,
     run: ActiveRun,
     *,
     keepalive_seconds: float,
     new_id: str,
-    on_end: Callable[[], Awaitable[None]] | None = None,
-) -> AsyncIterator[Batch]:
-    """Pass the run's events through, ending early and cleanly on a stop.
-
-    The agent runs in a task of its own (the feed's producer) so a stop can cancel it wherever
-    it is (model call, tool). Cancelling this iterator (the client went away) cancels that task
-    too: no orphaned model calls. `KEEPALIVE` (None) is sent after `keepalive_seconds` without
-    an event. `on_end` runs once the agent has stopped, before this iterator ends: the
-    response's last bytes follow it, so whatever it frees is free when the client sees the end.
+    on_end: Callable[[], Awaitable[None]],
+) -> AsyncGenerator[Batch]:
+    """The run's events in batches, ending early and cleanly on a stop.
 
     Each batch holds every event that was waiting when the previous one was taken, so a
-    protocol can write it with one `send`: one socket write per event was ~12% of the server's
-    self time in a profile, and a fast model or a busy server leaves many events waiting
-    (issue #7). Nothing is held back to make a batch bigger.
+    framing writes it with one `send`: a fast model or a busy server leaves many events
+    waiting, and nothing is held back to make a batch bigger. `KEEPALIVE` follows
+    `keepalive_seconds` without an event. Closing this generator (the client went away)
+    stops production too; `on_end` runs once production has stopped, before the generator
+    ends, so whatever it frees is free when the client sees the end.
     """
     loop = asyncio.get_running_loop()
     clock = _Clock(loop.time())
-    helpers = _helpers(feed, run, clock, keepalive_seconds)
+    helpers = [
+        asyncio.create_task(_relay_stop(run, production.channel)),
+        asyncio.create_task(_tick(production.channel, clock, keepalive_seconds)),
+    ]
     open_items = OpenItems()
     try:
-        while (items := await feed.channel.take()) is not None:
+        while (items := await production.channel.take()) is not None:
             clock.last_event = loop.time()
             batch, is_over = _batch(items, open_items, run, new_id)
             if batch:
                 yield batch
             if is_over:
                 return
-        if (failure := _failure(feed.producer, run)) is not None:
+        if (failure := _failure(production.task, run)) is not None:
             yield [failure]
     finally:
-        await _wind_down(helpers, feed.producer, on_end)
-
-
-async def push_run(
-    feed: EventFeed,
-    run: ActiveRun,
-    *,
-    write: Callable[[Batch], None],
-    until: Awaitable[object],
-    keepalive_seconds: float,
-    new_id: str,
-    on_end: Callable[[], Awaitable[None]] | None = None,
-) -> None:
-    """What `stream_run` yields, handed to `write` right after the loop step that made it (a
-    model call's read, mostly), with no task woken up for it; returns when the stream is over.
-
-    `write` must not wait (graphs/channel.py `divert`): a response's `BodyWriter` sends right
-    away. `until` ends the stream early (the client went away); the run is then cancelled, as
-    when `stream_run` is closed. A `write` that raises ends the stream, and this raises it
-    once the run has stopped. `on_end` runs as in `stream_run`, before this returns.
-    """
-    loop = asyncio.get_running_loop()
-    over: asyncio.Future[None] = loop.create_future()
-    receiver = _Pusher(feed.producer, run, new_id, write, over, _Clock(loop.time()))
-    ending = asyncio.ensure_future(until)
-    ending.add_done_callback(partial(_settle, over))
-    helpers = [*_helpers(feed, run, receiver.clock, keepalive_seconds), ending]
-    feed.channel.divert(receiver)
-    try:
-        await over
-    finally:
-        await _wind_down(helpers, feed.producer, on_end)
-    over.result()
-
-
-def _helpers(
-    feed: EventFeed, run: ActiveRun, clock: _Clock, keepalive_seconds: float
-) -> list[asyncio.Future[Any]]:
-    """The tasks beside a stream: the stop relay and the keep-alive tick."""
-    return [
-        asyncio.create_task(_relay_stop(run, feed.channel)),
-        asyncio.create_task(_tick(feed.channel, clock, keepalive_seconds)),
-    ]
-
-
-async def _wind_down(
-    helpers: list[asyncio.Future[Any]],
-    producer: asyncio.Task[None],
-    on_end: Callable[[], Awaitable[None]] | None,
-) -> None:
-    """Stop the helpers and the run, then run `on_end`."""
-    for task in helpers:
-        task.cancel()
-    # Starlette cancels a disconnected response through an anyio scope that re-cancels every
-    # await; shielded, this waits until the model call or tool has really stopped.
-    with anyio.CancelScope(shield=True):
-        await stop_task(producer)
-        await asyncio.gather(*helpers, return_exceptions=True)
-        if on_end is not None:
+        for task in helpers:
+            task.cancel()
+        # Starlette cancels a disconnected response through an anyio scope that re-cancels
+        # every await; shielded, this waits until the model call or tool has really stopped.
+        with anyio.CancelScope(shield=True):
+            await production.stop()
+            await asyncio.gather(*helpers, return_exceptions=True)
             await on_end()
 
 
-def _settle(over: asyncio.Future[None], *_: object) -> None:
-    if not over.done():
-        over.set_result(None)
-
-
-class _Pusher:
-    """push_run's receiver: each batch of items, as `stream_run` would yield it, to `write`."""
-
-    __slots__ = ("_loop", "_new_id", "_open_items", "_over", "_producer", "_run", "_write", "clock")
-
-    def __init__(
-        self,
-        producer: asyncio.Task[None],
-        run: ActiveRun,
-        new_id: str,
-        write: Callable[[Batch], None],
-        over: asyncio.Future[None],
-        clock: _Clock,
-    ) -> None:
-        self._producer, self._run, self._new_id = producer, run, new_id
-        self._write, self._over, self.clock = write, over, clock
-        self._open_items = OpenItems()
-        self._loop = over.get_loop()
-
-    def __call__(self, items: Sequence[object] | None) -> None:
-        if self._over.done():
-            return  # the stream is over; the run is being stopped
-        try:
-            if items is None:  # the run's task has ended
-                if (failure := _failure(self._producer, self._run)) is not None:
-                    self._write([failure])
-                self._over.set_result(None)
-                return
-            self.clock.last_event = self._loop.time()
-            batch, is_over = _batch(items, self._open_items, self._run, self._new_id)
-            if batch:
-                self._write(batch)
-            if is_over:
-                self._over.set_result(None)
-        except Exception as error:  # noqa: BLE001  # raised by push_run, not in the run's task
-            self._over.set_exception(error)
-
-
 def _failure(producer: asyncio.Task[None], run: ActiveRun) -> RunErrorEvent | None:
-    """RUN_ERROR for a producer that failed: a bug between the agent and here, logged."""
+    """RUN_ERROR for a production that failed: a bug between the agent and here, logged."""
     error = None if producer.cancelled() else producer.exception()
     if error is None:
         return None
@@ -251,7 +199,7 @@ def _failure(producer: asyncio.Task[None], run: ActiveRun) -> RunErrorEvent | No
 
 
 def _batch(
-    items: Sequence[object], open_items: OpenItems, run: ActiveRun, new_id: str
+    items: list[object], open_items: OpenItems, run: ActiveRun, new_id: str
 ) -> tuple[Batch, bool]:
     """What to send for `items` taken from the channel, and whether the stream ends with it."""
     batch: Batch = []
@@ -273,37 +221,16 @@ def _batch(
     return batch, False
 
 
-async def one_by_one(batches: AsyncIterator[Batch]) -> AsyncIterator[BaseEvent | None]:
-    """The events of `batches`, one at a time, for protocols that encode them singly."""
-    async for batch in batches:
-        for item in batch:
-            yield item
-
-
 @dataclass(slots=True)
 class _Clock:
     last_event: float
-
-
-async def _produce(
-    first: BaseEvent | None, events: AsyncIterator[BaseEvent], channel: EventChannel[object]
-) -> None:
-    try:
-        if first is not None:
-            channel.put([first])
-        async for event in events:
-            channel.put([event])
-    finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
 
 
 async def _relay_stop(run: ActiveRun, channel: EventChannel[object]) -> None:
     await run.stopped.wait()
     # Jump the queue: events still waiting belong to a run the user no longer wants.
     channel.discard()
-    channel.put([_STOP])
+    channel.put((_STOP,))
 
 
 async def _tick(channel: EventChannel[object], clock: _Clock, seconds: float) -> None:
@@ -312,4 +239,78 @@ async def _tick(channel: EventChannel[object], clock: _Clock, seconds: float) ->
         await asyncio.sleep(max(0.0, clock.last_event + seconds - loop.time()))
         if loop.time() - clock.last_event >= seconds:
             clock.last_event = loop.time()
-            channel.put([KEEPALIVE_MARK])
+            channel.put((_KEEPALIVE_MARK,))
+
+
+async def replay(events: list[BaseEvent]) -> AsyncGenerator[Batch]:
+    """Stored events as one batch (what `connect` streams)."""
+    if events:
+        yield list(events)
+
+
+async def events_of(batches: AsyncIterator[Batch]) -> AsyncIterator[BaseEvent]:
+    """The events of `batches` one at a time, keep-alives left out (for answers in one body)."""
+    async for batch in batches:
+        for event in batch:
+            if event is not None:
+                yield event
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Framing:
+    """How one protocol writes a stream of batches: what opens it, each batch, what ends it."""
+
+    media_type: str
+    headers: Mapping[str, str]
+    batch: Callable[[Batch], bytes]
+    opening: bytes = b""
+    closing: Callable[[], bytes] = bytes
+    """Called once the batches have ended (a framing may sum up what it has seen)."""
+
+
+class StreamedResponse(StreamingResponse):
+    """Batches as `framing` writes them; `on_close` runs however the response ends, even when
+    it never started (the run's thread must be freed either way)."""
+
+    def __init__(
+        self,
+        batches: AsyncGenerator[Batch],
+        framing: Framing,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Stream `batches` framed by `framing`."""
+        self._batches = batches
+        self._on_close = on_close
+        super().__init__(
+            _framed(batches, framing), media_type=framing.media_type, headers=framing.headers
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream until the batches end or the client goes away, then clean up."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                # A send cancelled by a disconnect leaves the generators suspended: close them
+                # here rather than whenever the garbage collector gets to them.
+                await _close(self.body_iterator)
+                await self._batches.aclose()
+                if self._on_close is not None:
+                    await self._on_close()
+
+
+async def _framed(batches: AsyncIterator[Batch], framing: Framing) -> AsyncGenerator[bytes]:
+    if framing.opening:
+        yield framing.opening
+    frames = framing.batch
+    async for batch in batches:
+        if data := frames(batch):
+            yield data
+    if closing := framing.closing():
+        yield closing
+
+
+async def _close(iterator: Any) -> None:
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -114,19 +114,15 @@ class Agent:
         So a bad declaration (ActionDefinitionError) or a failing generator raises from the
         first `anext()`, before anything is sent; failures after that become RUN_ERROR.
         """
-        return launched(partial(self.launch, run_input, context))
+        return launched(partial(self._launch, run_input, context))
 
-    async def launch(
+    async def _launch(
         self,
         run_input: RunAgentInput,
         context: ActionContext | None,
         channel: EventSink[BaseEvent],
     ) -> asyncio.Task[None]:
-        """Resolve the run's actions and inputs, then start it in a task that fills `channel`.
-
-        What `run` does without the generator: a server reads the channel itself. Raises what
-        `run` raises before its first event; cancel the task to stop the run.
-        """
+        """Resolve the run's actions and inputs, then start it in a task that fills `channel`."""
         context = context or ActionContext(thread_id=run_input.thread_id)
         instructions, graph_input = await self.inputs(run_input)
         run_context = await self.run_context(run_input, context, instructions)

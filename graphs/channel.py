@@ -1,12 +1,9 @@
-"""EventChannel: a run's events, from the tasks that make them to the one task that sends them.
+"""EventChannel: items from the tasks that make them to the one task that reads them.
 
 A run's events are made in its graph's task (model tokens, from inside the model call, and
-node updates) and sent from the response's task. Handing them over through an async
-generator per layer and a queue per hop cost a task wake-up and several generator steps per
-token (issue #7); a channel is a list and one future: `put` never waits, and the reader takes
-everything that is waiting at once, so a fast producer's events leave in one write. A reader
-that can handle items without waiting can go further (`divert`): they are handed to it from a
-loop callback, and no task wakes up for them at all.
+node updates) and read in another. A channel is a list and one future: `put` never waits, and
+the reader takes everything that is waiting at once, so a fast producer's events leave in one
+write instead of one task wake-up each.
 """
 
 from __future__ import annotations
@@ -31,22 +28,15 @@ class EventSink(Protocol[T_contra]):
         ...
 
 
-Receiver = Callable[[Sequence[T] | None], None]
-"""Takes a channel's items (None: closed, nothing more will come); never waits."""
-
-
 class EventChannel(Generic[T]):
     """Items in the order they were put, for one reader; `close` ends it once drained."""
 
-    __slots__ = ("_closed", "_handover", "_items", "_loop", "_receiver", "_waiter")
+    __slots__ = ("_closed", "_items", "_waiter")
 
     def __init__(self) -> None:
         self._items: list[T] = []
         self._waiter: asyncio.Future[None] | None = None
         self._closed = False
-        self._receiver: Receiver[T] | None = None
-        self._handover: asyncio.Handle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def put(self, items: Sequence[T]) -> None:
         """Append items (from any task of this loop) and wake the reader."""
@@ -59,54 +49,37 @@ class EventChannel(Generic[T]):
         self._closed = True
         self._wake()
 
-    def divert(self, receiver: Receiver[T]) -> None:
-        """Hand the items to `receiver` instead of keeping them for `take`, with no task woken.
-
-        What is put during one step of the loop (a model call's read of one or many tokens,
-        say) goes in one call, from a callback right after that step; None follows the last
-        items once the channel is closed. The receiver must not wait.
-        """
-        self._receiver = receiver
-        self._loop = asyncio.get_running_loop()
-        self._wake()
-
     def discard(self) -> None:
         """Drop what is waiting (what is put next jumps the queue)."""
         self._items = []
 
-    async def take(self) -> list[T] | None:
-        """Every item waiting (at least one), or None once closed and drained."""
-        while not self._items:
-            if self._closed:
-                return None
+    @property
+    def is_drained(self) -> bool:
+        """Closed, and every item taken."""
+        return self._closed and not self._items
+
+    async def wait(self) -> None:
+        """Until an item is waiting or the channel is closed."""
+        while not self._items and not self._closed:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
+
+    async def take(self) -> list[T] | None:
+        """Every item waiting (at least one), or None once closed and drained."""
+        if not self._items:
+            await self.wait()
+            if not self._items:
+                return None
         items, self._items = self._items, []
         return items
 
     def _wake(self) -> None:
-        if self._receiver is not None:
-            if self._handover is None and self._loop is not None:
-                self._handover = self._loop.call_soon(self._hand_over)
-            return
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-
-    def _hand_over(self) -> None:
-        self._handover = None
-        receiver = self._receiver
-        if receiver is None:
-            return
-        items, self._items = self._items, []
-        if items:
-            receiver(items)
-        if self._closed and not self._items:
-            self._receiver = None  # None is handed over once
-            receiver(None)
 
 
 def fill(channel: EventSink[T], producer: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

@@ -51,9 +51,9 @@ class GraphAgent:
         self, run_input: RunAgentInput, context: ActionContext | None = None
     ) -> AsyncIterator[BaseEvent]:
         """Stream one run, then the graph's final state when it keeps one."""
-        return launched(partial(self.launch, run_input, context))
+        return launched(partial(self._launch, run_input, context))
 
-    async def launch(
+    async def _launch(
         self,
         run_input: RunAgentInput,
         context: ActionContext | None,

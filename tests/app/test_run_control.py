@@ -20,6 +20,7 @@ from copilot_runtime.app.main import create_app
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.server import Server, start_run
+from copilot_runtime.app.streaming import events_of
 from copilot_runtime.testing import ScriptedChatModel
 from tests.app.conftest import (
     BASE,
@@ -102,7 +103,7 @@ async def test_thread_is_free_when_the_events_end_before_the_response_closes() -
         server = server_of_app(app)
         context = ActionContext(thread_id="t1")
         first = await start_run(server, "default", run_input_from_body(body()), context)
-        kinds = [event.type for event in [e async for e in first.events] if event is not None]
+        kinds = [event.type async for event in events_of(first.batches())]
         assert kinds[-1] == "RUN_FINISHED"
         second = await start_run(server, "default", run_input_from_body(body(runId="r2")), context)
         await first.release()  # the first response closes late: the second run keeps the thread

@@ -1,11 +1,11 @@
-"""stream_run and push_run hand events over in batches of those ready together, in order, holding
-none back."""
+"""A run's events are handed over in batches of those ready together, in order, holding none
+back; closing the stream stops the run."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncGenerator, AsyncIterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from copilot_runtime.actions import ActionContext
 from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runs import ActiveRun
 from copilot_runtime.app.runtime import CopilotRuntime
-from copilot_runtime.app.streaming import Batch, EventFeed, one_by_one, push_run, stream_run
+from copilot_runtime.app.streaming import Batch, consume, events_of, produce
 from copilot_runtime.graphs import INTERNAL_ERROR, ThreadSnapshot
 from copilot_runtime.testing import ScriptedChatModel, stream_problems
 from tests.app.conftest import BASE, body, run_events, run_scope, serve, settings, sse_events
@@ -42,25 +42,29 @@ async def tokens(count: int, *, pause: float = 0.0) -> AsyncIterator[BaseEvent]:
         yield token(index)
 
 
-async def batches_of(events: AsyncIterator[BaseEvent]) -> list[Batch]:
+async def nothing() -> None:
+    return None
+
+
+def consumed(events: AsyncIterator[BaseEvent], on_end: Any = nothing) -> AsyncGenerator[Batch]:
     run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
-    return [
-        batch
-        async for batch in stream_run(EventFeed.of(events), run, keepalive_seconds=60, new_id="x")
-    ]
+    return consume(produce(events), run, keepalive_seconds=60, new_id="x", on_end=on_end)
 
 
-async def test_stream_run_batches_events_when_they_wait_together() -> None:
+async def batches_of(events: AsyncIterator[BaseEvent]) -> list[Batch]:
+    return [batch async for batch in consumed(events)]
+
+
+async def test_consume_batches_events_when_they_wait_together() -> None:
     assert await batches_of(tokens(5)) == [[token(i) for i in range(5)]]
 
 
-async def test_stream_run_sends_each_event_when_it_comes_alone() -> None:
+async def test_consume_sends_each_event_when_it_comes_alone() -> None:
     assert await batches_of(tokens(3, pause=0.01)) == [[token(0)], [token(1)], [token(2)]]
 
 
-async def test_one_by_one_yields_the_events_of_batches_in_order() -> None:
-    run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
-    events = one_by_one(stream_run(EventFeed.of(tokens(70)), run, keepalive_seconds=60, new_id="x"))
+async def test_events_of_yields_the_events_of_batches_in_order() -> None:
+    events = events_of(consumed(tokens(70)))
     assert [event async for event in events] == [token(i) for i in range(70)]
 
 
@@ -70,7 +74,7 @@ async def failing_after(count: int) -> AsyncIterator[BaseEvent]:
     raise RuntimeError("bug with secret sk-live-123")
 
 
-async def test_stream_run_ends_with_safe_run_error_when_events_fail_midway(
+async def test_consume_ends_with_safe_run_error_when_events_fail_midway(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     events = [event for batch in await batches_of(failing_after(2)) for event in batch]
@@ -148,55 +152,9 @@ async def asgi_body_writes(app: Any, request_body: bytes) -> list[bytes]:
     return writes
 
 
-async def pushed(
-    events: AsyncIterator[BaseEvent],
-    *,
-    until: Awaitable[object] | None = None,
-    write: Callable[[Batch], None] | None = None,
-) -> tuple[list[Batch], list[str]]:
-    """The batches push_run writes, and what happened at its end (on_end, in order)."""
-    run = ActiveRun(thread_id="t1", run_id="r1", agent_id="default")
-    written: list[Batch] = []
-    ended: list[str] = []
-
-    def record(batch: Batch) -> None:
-        assert asyncio.current_task() is None  # from a loop callback: no task woke up for it
-        written.append(batch)
-
-    async def on_end() -> None:
-        ended.append("on_end")
-
-    await push_run(
-        EventFeed.of(events),
-        run,
-        write=write or record,
-        until=until or asyncio.Event().wait(),
-        keepalive_seconds=60,
-        new_id="x",
-        on_end=on_end,
-    )
-    return written, ended
-
-
-async def test_push_run_writes_the_batches_stream_run_yields() -> None:
-    assert (await pushed(tokens(5)))[0] == await batches_of(tokens(5))
-    written, ended = await pushed(tokens(3, pause=0.01))
-    assert written == [[token(0)], [token(1)], [token(2)]]
-    assert ended == ["on_end"]
-
-
-async def test_push_run_ends_with_safe_run_error_when_events_fail_midway() -> None:
-    written, _ = await pushed(failing_after(2))
-    events = [event for batch in written for event in batch]
-    assert events == [
-        token(0),
-        token(1),
-        RunErrorEvent(message=INTERNAL_ERROR, code="INTERNAL_ERROR"),
-    ]
-
-
-async def test_push_run_stops_the_run_when_the_client_goes_away() -> None:
+async def test_closing_the_stream_stops_the_run_before_it_ends() -> None:
     cancelled = asyncio.Event()
+    ended: list[bool] = []
 
     async def endless() -> AsyncIterator[BaseEvent]:
         try:
@@ -206,16 +164,10 @@ async def test_push_run_stops_the_run_when_the_client_goes_away() -> None:
         finally:
             cancelled.set()
 
-    written, ended = await pushed(endless(), until=asyncio.sleep(0.05))
-    assert cancelled.is_set()
-    assert ended == ["on_end"]
-    assert 0 < len(written) < 50
+    async def on_end() -> None:
+        ended.append(cancelled.is_set())
 
-
-async def test_push_run_raises_a_failed_write_once_the_run_has_stopped() -> None:
-    def refuse(batch: Batch) -> None:
-        raise RuntimeError("send refused")
-
-    events = tokens(10**6, pause=0.005)
-    with pytest.raises(RuntimeError, match="send refused"):
-        await pushed(events, write=refuse)
+    stream = consumed(endless(), on_end)
+    assert await anext(stream) == [token(0)]
+    await stream.aclose()
+    assert ended == [True]  # the thread is freed only once the run has stopped

@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from ag_ui.core import BaseEvent
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Durability
 
@@ -18,7 +17,7 @@ from copilot_runtime.graphs import (
     record_run,
     thread_history,
 )
-from copilot_runtime.graphs.channel import EventChannel, stop_task
+from copilot_runtime.graphs.channel import stop_task
 from copilot_runtime.testing import ScriptedChatModel
 from tests.fakes import answer, calls
 from tests.graphs.conftest import run_input
@@ -116,10 +115,14 @@ async def test_stopped_run_keeps_its_finished_steps_whatever_the_durability(
         checkpointer=InMemorySaver(),
         durability=durability,
     )
-    channel: EventChannel[BaseEvent] = EventChannel()
-    task = await threaded.launch(run_input("go"), None, channel)
+
+    async def read() -> None:
+        async for _event in threaded.run(run_input("go")):
+            pass
+
+    reading = asyncio.create_task(read())
     await started.wait()
-    await stop_task(task)
+    await stop_task(reading)  # what a stop does to the run
     state = await threaded.graph.aget_state({"configurable": {"thread_id": "t1"}})
     assert [m.id for m in state.values["messages"]] == ["u1", "m1"]  # the question, the call
     assert state.next == ("tools",)  # the call is where the next run picks up

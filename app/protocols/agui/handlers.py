@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from ag_ui.core import (
@@ -21,14 +20,9 @@ from copilot_runtime.app.errors import BadRequestError
 from copilot_runtime.app.ownership import caller_of, stop_run, visible_thread
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.protocols.agui.info import runtime_info
-from copilot_runtime.app.protocols.agui.outbound import (
-    SSE_HEADERS,
-    EventStreamResponse,
-    sse_batch,
-    sse_frames,
-)
-from copilot_runtime.app.pushed_response import PushedResponse
+from copilot_runtime.app.protocols.agui.outbound import SSE
 from copilot_runtime.app.server import Server, start_run
+from copilot_runtime.app.streaming import StreamedResponse, replay
 
 STOPPED = {"type": "RUN_ERROR", "message": "Run stopped by user", "code": "STOPPED"}
 
@@ -54,13 +48,7 @@ async def run(
         properties=run_input.forwarded_props,
     )
     started = await start_run(server, agent_id, run_input, context, protocol=protocol)
-    return PushedResponse(
-        started.push,
-        frames=sse_batch,
-        media_type="text/event-stream",
-        headers=SSE_HEADERS,
-        on_close=started.release,
-    )
+    return StreamedResponse(started.batches(), SSE, on_close=started.release)
 
 
 async def connect(server: Server, request: Request, agent_id: str, body: Any) -> Response:
@@ -83,7 +71,7 @@ async def connect(server: Server, request: Request, agent_id: str, body: Any) ->
             StateSnapshotEvent(snapshot=snapshot.state),
             RunFinishedEvent(**ids),
         ]
-    return EventStreamResponse(sse_frames(_from_list(events)))
+    return StreamedResponse(replay(events), SSE)
 
 
 async def stop(
@@ -101,8 +89,3 @@ async def stop(
     if await stop_run(server, caller_of(server, context), thread_id, run_id):
         return JSONResponse({"stopped": True, "interrupt": STOPPED})
     return JSONResponse({"stopped": False, "message": f"No active run on thread '{thread_id}'"})
-
-
-async def _from_list(events: list[BaseEvent]) -> AsyncIterator[BaseEvent]:
-    for event in events:
-        yield event

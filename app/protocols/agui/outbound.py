@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from ag_ui.core import BaseEvent, TextMessageContentEvent, ToolCallArgsEvent
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+
+from copilot_runtime.app.streaming import Framing
 
 KEEPALIVE_FRAME = b": keep-alive\n\n"
 SSE_HEADERS = {
@@ -56,12 +56,6 @@ def _delta_frame(event: BaseEvent) -> bytes | None:
         return None
 
 
-async def sse_frames(items: AsyncIterator[BaseEvent | None]) -> AsyncIterator[bytes]:
-    """Frame a stream of events."""
-    async for item in items:
-        yield sse_frame(item)
-
-
 def sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
     """The frames of events ready together, for one write."""
     if len(batch) == 1:  # a paced token
@@ -69,19 +63,5 @@ def sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
     return b"".join([sse_frame(item) for item in batch])
 
 
-class EventStreamResponse(StreamingResponse):
-    """A text/event-stream response that runs `on_close` however it ends, even unstarted."""
-
-    def __init__(
-        self, frames: AsyncIterator[bytes], on_close: Callable[[], Awaitable[None]] | None = None
-    ) -> None:
-        super().__init__(frames, media_type="text/event-stream", headers=SSE_HEADERS)
-        self.on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stream, then clean up (a run registration, say) whatever happened."""
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            if self.on_close is not None:
-                await self.on_close()
+SSE = Framing(media_type="text/event-stream", headers=SSE_HEADERS, batch=sse_batch)
+"""A run's events as the AG-UI clients read them."""

@@ -33,9 +33,8 @@ from copilot_runtime.app.protocols.graphql.schema import (
     without_incremental_directives,
 )
 from copilot_runtime.app.protocols.graphql.wire import GenerateArguments
-from copilot_runtime.app.pushed_response import PushedResponse
 from copilot_runtime.app.server import Server, start_run
-from copilot_runtime.app.streaming import Batch
+from copilot_runtime.app.streaming import Batch, Framing, StreamedResponse, events_of
 
 
 def utc_now() -> str:
@@ -75,21 +74,20 @@ async def generate_response(
     )
     if transport == "json":
         try:
-            await _consume(encoder, started.events)
+            await _consume(encoder, events_of(started.batches()))
         finally:
             await started.release()
         return JSONResponse(materialised(operation, encoder.response()).formatted)
     frame = multipart_part if transport == "multipart" else sse_event
     end = SSE_END if transport == "sse" else MULTIPART_END
-    return PushedResponse(
-        started.push,
-        frames=_frames(encoder, frame, is_sse=transport == "sse"),
+    framing = Framing(
         media_type=media_type(transport),
         headers=STREAM_HEADERS,
-        on_close=started.release,
-        first=frame(encoder.start()),
-        last=lambda: frame(encoder.finish()) + end,
+        batch=_frames(encoder, frame, is_sse=transport == "sse"),
+        opening=frame(encoder.start()),
+        closing=lambda: frame(encoder.finish()) + end,
     )
+    return StreamedResponse(started.batches(), framing, on_close=started.release)
 
 
 def _run_of(server: Server, operation: Operation) -> GraphqlRun:
@@ -121,10 +119,9 @@ async def _reconciled(server: Server, run: GraphqlRun, caller: Caller) -> RunAge
     return reconciled(run.run_input, snapshot.messages)
 
 
-async def _consume(encoder: GraphqlEncoder, events: AsyncIterator[BaseEvent | None]) -> None:
+async def _consume(encoder: GraphqlEncoder, events: AsyncIterator[BaseEvent]) -> None:
     async for event in events:
-        if event is not None:
-            encoder.translate(event)
+        encoder.translate(event)
     encoder.finish()
 
 

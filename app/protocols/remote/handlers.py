@@ -18,11 +18,7 @@ from copilot_runtime.app.errors import NotFoundError
 from copilot_runtime.app.ownership import caller_of, visible_thread
 from copilot_runtime.app.protocols.graphql import agui_messages, copilotkit_messages, reconciled
 from copilot_runtime.app.protocols.remote.info import remote_info
-from copilot_runtime.app.protocols.remote.outbound import (
-    JsonLinesResponse,
-    RuntimeEventEncoder,
-    runtime_event_lines,
-)
+from copilot_runtime.app.protocols.remote.outbound import RuntimeEventEncoder, json_lines_framing
 from copilot_runtime.app.protocols.remote.wire import (
     AgentStateRequest,
     ExecuteActionRequest,
@@ -33,6 +29,7 @@ from copilot_runtime.app.protocols.remote.wire import (
 )
 from copilot_runtime.app.runtime import DEFAULT_AGENT_ID
 from copilot_runtime.app.server import Server, start_run
+from copilot_runtime.app.streaming import StreamedResponse
 
 NO_ACTION = "Action '{name}' does not exist for this request"
 ANY_OBJECT: dict[str, JsonValue] = {"type": "object", "properties": {}}
@@ -105,7 +102,9 @@ async def execute_agent(server: Server, request: Request, body: Any) -> Response
         state=state,
         new_id=server.new_id,
     )
-    return JsonLinesResponse(runtime_event_lines(encoder, started.events), started.release)
+    return StreamedResponse(
+        started.batches(), json_lines_framing(encoder), on_close=started.release
+    )
 
 
 async def agent_state(server: Server, request: Request, body: Any) -> JSONResponse:

@@ -13,7 +13,7 @@ call closes with the response.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ag_ui.core import (
@@ -32,8 +32,8 @@ from ag_ui.core import (
     ToolCallStartEvent,
 )
 from pydantic import JsonValue
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+
+from copilot_runtime.app.streaming import Batch, Framing
 
 RuntimeEvent = dict[str, JsonValue]
 KEEPALIVE_LINE = b"\n"
@@ -164,35 +164,20 @@ def json_lines(events: Sequence[RuntimeEvent]) -> bytes:
     return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events).encode()
 
 
-async def runtime_event_lines(
-    encoder: RuntimeEventEncoder, events: AsyncIterator[BaseEvent | None]
-) -> AsyncIterator[bytes]:
-    """The run's lines as its events arrive (None, a silence, becomes a blank line)."""
-    async for event in events:
-        if event is None:
-            yield KEEPALIVE_LINE
-            continue
-        translated = encoder.translate(event)
-        if translated:
-            yield json_lines(translated)
+def json_lines_framing(encoder: RuntimeEventEncoder) -> Framing:
+    """A run's events as runtime-event lines (`application/json`, as the Python SDK sent it);
+    a silence is a blank line."""
 
+    def lines(batch: Batch) -> bytes:
+        parts: list[bytes] = []
+        for event in batch:
+            if event is None:
+                parts.append(KEEPALIVE_LINE)
+            elif translated := encoder.translate(event):
+                parts.append(json_lines(translated))
+        return b"".join(parts)
 
-class JsonLinesResponse(StreamingResponse):
-    """The streamed answer of `agents/execute` (`application/json`, as the Python SDK sent it);
-    `on_close` runs however it ends, even unstarted."""
-
-    def __init__(
-        self, lines: AsyncIterator[bytes], on_close: Callable[[], Awaitable[None]]
-    ) -> None:
-        super().__init__(lines, media_type="application/json", headers=STREAM_HEADERS)
-        self.on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stream, then free the run's thread whatever happened."""
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await self.on_close()
+    return Framing(media_type="application/json", headers=STREAM_HEADERS, batch=lines)
 
 
 def _plain_text(content: str | Sequence[object]) -> str:

@@ -24,7 +24,7 @@ from ag_ui.core import (
 from copilot_runtime.app.protocols.remote.outbound import (
     RuntimeEventEncoder,
     json_lines,
-    runtime_event_lines,
+    json_lines_framing,
 )
 from tests.fakes import seq_ids
 
@@ -149,11 +149,9 @@ def test_lines_are_one_event_each_even_when_text_has_newlines() -> None:
     assert json.loads(raw) == {"type": "TextMessageContent", "messageId": "m", "content": "a\nb ü"}
 
 
-async def test_silence_becomes_a_blank_line_the_runtime_skips() -> None:
-    async def events() -> Any:
-        yield None
-        yield TextMessageStartEvent(message_id="m1", role="assistant")
-
-    lines = [line async for line in runtime_event_lines(encoder(), events())]
-    assert lines[0] == b"\n"
-    assert json.loads(lines[1]) == {"type": "TextMessageStart", "messageId": "m1"}
+def test_silence_becomes_a_blank_line_the_runtime_skips() -> None:
+    framing = json_lines_framing(encoder())
+    raw = framing.batch([None, TextMessageStartEvent(message_id="m1", role="assistant")])
+    blank, line, _end = raw.split(b"\n")
+    assert blank == b""
+    assert json.loads(line) == {"type": "TextMessageStart", "messageId": "m1"}

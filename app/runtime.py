@@ -22,6 +22,7 @@ from copilot_runtime.graphs import (
     chat_model_from_spec,
     new_uuid,
 )
+from copilot_runtime.graphs.interrupts import InterruptDialect
 from copilot_runtime.graphs.silence import DEFAULT_MODEL_TIMEOUT
 
 DEFAULT_AGENT_ID = "default"
@@ -76,6 +77,7 @@ class CopilotRuntime:
         model_timeout: float | None = DEFAULT_MODEL_TIMEOUT,
         action_timeout: float | None = DEFAULT_ACTION_TIMEOUT,
         action_threads: int = DEFAULT_ACTION_THREADS,
+        interrupts: InterruptDialect = "custom",
     ) -> None:
         """Create a runtime.
 
@@ -100,6 +102,10 @@ class CopilotRuntime:
             action_timeout: Seconds a handler may take unless its action sets `timeout`;
                 past it the model reads a "timed out" error result. None: no limit.
             action_threads: Threads for sync handlers and sync actions generators.
+            interrupts: How the compiled graphs given in `agents` announce the interrupts
+                they stop at: "custom" (a CUSTOM on_interrupt event each, as CopilotKit's
+                `useLangGraphInterrupt` reads them), "outcome" (AG-UI's RUN_FINISHED
+                interrupt outcome) or "both". A GraphAgent keeps its own setting.
         """
         self.identify_user = identify_user
         self.actions = actions
@@ -129,7 +135,7 @@ class CopilotRuntime:
                 action_limits=self.action_limits,
             )
         for agent_id, agent in (agents or {}).items():
-            self.agents[agent_id] = _served(agent, max_steps, durability, model_timeout)
+            self.agents[agent_id] = _served(agent, max_steps, durability, model_timeout, interrupts)
 
     def owner(self, context: ActionContext) -> str:
         """The thread owner for a request ("" when users are not identified)."""
@@ -147,10 +153,15 @@ def _served(
     max_steps: int,
     durability: Durability,
     model_timeout: float | None,
+    interrupts: InterruptDialect,
 ) -> ServedAgent:
     if isinstance(agent, Pregel):
         return GraphAgent(
-            agent, max_steps=max_steps, durability=durability, model_timeout=model_timeout
+            agent,
+            max_steps=max_steps,
+            durability=durability,
+            model_timeout=model_timeout,
+            interrupts=interrupts,
         )
     if not isinstance(agent, ServedAgent):
         raise TypeError(f"{agent!r} is neither an agent nor a compiled LangGraph graph")

@@ -39,6 +39,7 @@ from ag_ui.core import (
     EventType,
     RunErrorEvent,
     RunFinishedEvent,
+    StepFinishedEvent,
     TextMessageContentEvent,
     TextMessageEndEvent,
     ToolCallArgsEvent,
@@ -107,6 +108,7 @@ class OpenItems:
 
     texts: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
 
     def observe(self, event: BaseEvent) -> None:
         """Follow START/END pairs."""
@@ -119,9 +121,14 @@ class OpenItems:
                 self.calls.append(event.tool_call_id)  # type: ignore[attr-defined]
             case EventType.TOOL_CALL_END:
                 _discard(self.calls, event.tool_call_id)  # type: ignore[attr-defined]
+            case EventType.STEP_STARTED:
+                self.steps.append(event.step_name)  # type: ignore[attr-defined]
+            case EventType.STEP_FINISHED:
+                _discard(self.steps, event.step_name)  # type: ignore[attr-defined]
 
     def closing_events(self, new_id: str) -> list[BaseEvent]:
-        """END for each open message and call; a stopped call gets a result so no client runs it."""
+        """END for each open message and call (a stopped call gets a result so no client runs
+        it), and STEP_FINISHED for each open step."""
         events: list[BaseEvent] = [TextMessageEndEvent(message_id=m) for m in self.texts]
         for index, call_id in enumerate(self.calls):
             events.append(ToolCallEndEvent(tool_call_id=call_id))
@@ -133,6 +140,7 @@ class OpenItems:
                     role="tool",
                 )
             )
+        events += [StepFinishedEvent(step_name=name) for name in reversed(self.steps)]
         return events
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ag_ui.core import (
@@ -18,6 +18,8 @@ from ag_ui.core import (
 )
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.messages.tool import ToolCallChunk
+
+from copilot_runtime.graphs.reasoning import ReasoningStream, reasoning_pieces
 
 
 @dataclass(slots=True)
@@ -44,11 +46,22 @@ class EventTranslator:
     _sent_messages: set[str] = field(default_factory=set)
     _started_calls: set[str] = field(default_factory=set)
     _sent_results: set[str] = field(default_factory=set)
+    _reasoning: ReasoningStream = field(default_factory=ReasoningStream)
+    _known: set[str] = field(default_factory=set)
+
+    def know(self, message_ids: Iterable[str | None]) -> None:
+        """Messages the client has already (the thread's, the request's): never sent again."""
+        self._known.update(message_id for message_id in message_ids if message_id)
 
     def message_chunk(self, chunk: AIMessageChunk) -> list[BaseEvent]:
         """Events for one streamed piece of a model answer."""
         message_id = chunk.id or ""
-        events = self.text_piece(message_id, chunk.text)
+        events: list[BaseEvent] = []
+        if isinstance(chunk.content, list) or chunk.additional_kwargs:
+            for key, text in reasoning_pieces(chunk):
+                events += self._end_text()
+                events += self._reasoning.piece(message_id, key, text)
+        events += self.text_piece(message_id, chunk.text)
         for piece in chunk.tool_call_chunks:
             events += self._tool_call_piece(message_id, piece)
         return events
@@ -58,6 +71,8 @@ class EventTranslator:
         self._sent_messages.add(message_id)
         if not text:
             return []
+        if self._reasoning.is_open:
+            return [*self._reasoning.close(), *self.text_piece(message_id, text)]
         if self._open_text == message_id:
             return [TextMessageContentEvent(message_id=message_id, delta=text)]
         events = self._end_text()
@@ -73,6 +88,7 @@ class EventTranslator:
         args = piece.get("args") or ""
         events: list[BaseEvent] = []
         if not call.is_started:
+            events += self._reasoning.close()
             call.tool_call_id = call.tool_call_id or piece.get("id")
             call.name = call.name or piece.get("name")
             if not (call.tool_call_id and call.name):
@@ -88,8 +104,14 @@ class EventTranslator:
 
     def node_update(self, update: Mapping[str, object]) -> list[BaseEvent]:
         """Events for the messages a node wrote: finished answers and tool results."""
+        return self.messages_added(messages_written(update))
+
+    def messages_added(self, messages: Iterable[BaseMessage]) -> list[BaseEvent]:
+        """Events for messages a graph wrote: each once, and none the client already has."""
         events: list[BaseEvent] = []
-        for message in messages_written(update):
+        for message in messages:
+            if message.id in self._known:
+                continue
             if isinstance(message, AIMessage):
                 events += self._answer_done(message)
             elif isinstance(message, ToolMessage):
@@ -98,7 +120,7 @@ class EventTranslator:
 
     def _answer_done(self, message: AIMessage) -> list[BaseEvent]:
         message_id = message.id or ""
-        events: list[BaseEvent] = []
+        events: list[BaseEvent] = self._reasoning.close()
         if message_id in self._sent_messages:
             if self._open_text == message_id:
                 events += self._end_text()
@@ -139,7 +161,7 @@ class EventTranslator:
 
     def close(self) -> list[BaseEvent]:
         """End whatever is still open (the run is finishing, failing or being stopped)."""
-        events = self._end_text()
+        events = [*self._reasoning.close(), *self._end_text()]
         for call in self._calls.values():
             events += self._end_call(call)
         self._calls.clear()

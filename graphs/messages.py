@@ -105,7 +105,7 @@ def _says_the_same(stored: BaseMessage, message: Message) -> bool:
                 and not stored.tool_calls
                 and not stored.invalid_tool_calls
                 and stored.name is None
-                and stored.content == (message.content or "")
+                and _answer_text(stored) == (message.content or "")
             )
         case ToolMessage(content=str(text)):
             return (
@@ -115,6 +115,12 @@ def _says_the_same(stored: BaseMessage, message: Message) -> bool:
                 == (text, message.tool_call_id, "error" if message.error else "success")
             )
     return False
+
+
+def _answer_text(stored: AIMessage) -> str | list[str | dict[str, Any]]:
+    """What a client holds of a stored answer: its text, when the provider answered in
+    content blocks (reasoning, then text), which the thread keeps as they came."""
+    return stored.text if isinstance(stored.content, list) else stored.content
 
 
 def _ai_message(message: AssistantMessage) -> AIMessage:

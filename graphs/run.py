@@ -6,19 +6,27 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from ag_ui.core import BaseEvent, RunErrorEvent, RunFinishedEvent, RunStartedEvent
+from ag_ui.core import (
+    BaseEvent,
+    RunErrorEvent,
+    RunFinishedEvent,
+    RunFinishedInterruptOutcome,
+    RunStartedEvent,
+)
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessageChunk
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.pregel import Pregel
-from langgraph.types import Durability, StreamMode
+from langgraph.types import Command, Durability, StreamMode
 
 from copilot_runtime.actions import failure_summary, loggable
 from copilot_runtime.graphs.channel import EventChannel, EventSink, fill, launched
 from copilot_runtime.graphs.errors import StepLimitError
 from copilot_runtime.graphs.events import EventTranslator
+from copilot_runtime.graphs.failed_node import failure_line
 from copilot_runtime.graphs.failures import INTERNAL_ERROR, RunFailure, run_failure
 from copilot_runtime.graphs.silence import ModelSilence, SilenceCallback
 from copilot_runtime.graphs.tokens import TokenCallback
@@ -26,7 +34,47 @@ from copilot_runtime.graphs.usage import UsageTally
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["INTERNAL_ERROR", "FinishHook", "GraphRun", "launch_run", "run_agent"]
+__all__ = [
+    "INTERNAL_ERROR",
+    "FinishHook",
+    "GraphRun",
+    "ReaderFactory",
+    "StreamReader",
+    "launch_run",
+    "run_agent",
+]
+
+
+class StreamReader(Protocol):
+    """Reads a graph's whole stream (with subgraphs) instead of the messages and updates
+    alone: what a user's graph is streamed with (graphs/graph_stream.py)."""
+
+    modes: Sequence[StreamMode]
+    outcome: RunFinishedInterruptOutcome | None
+
+    @property
+    def failed_node(self) -> str | None:
+        """The node that raised, when the run failed in one."""
+        ...
+
+    def callbacks(self) -> list[BaseCallbackHandler]:
+        """Handlers the run's config needs."""
+        ...
+
+    def read(self, namespace: tuple[str, ...], mode: str, payload: Any) -> list[BaseEvent]:
+        """The events for one item of the stream."""
+        ...
+
+    async def finish(self) -> list[BaseEvent]:
+        """Events just before RUN_FINISHED of a run that ended well; sets `outcome`."""
+        ...
+
+    def close(self) -> list[BaseEvent]:
+        """End whatever is open."""
+        ...
+
+
+ReaderFactory = Callable[[RunnableConfig, EventTranslator, UsageTally], StreamReader]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,8 +83,9 @@ class GraphRun:
 
     thread_id: str
     run_id: str
-    graph_input: Mapping[str, Any] | None
-    """None resumes from the checkpoint in `configurable` (a replay)."""
+    graph_input: Mapping[str, Any] | Command[Any] | None
+    """None resumes from the checkpoint in `configurable` (a replay); a Command resumes
+    interrupts."""
     context: Any = None
     """The graph's runtime context (a RunContext for the agent graph)."""
     max_steps: int = 25
@@ -59,6 +108,9 @@ class GraphRun:
     on_chunk: Callable[[AIMessageChunk], None] | None = None
     """Also given every streamed model chunk; with `direct_tokens`, in the model call's own
     task, before the call returns (how the agent graph checks tool-call arguments)."""
+    reader: ReaderFactory | None = None
+    """Reads the whole stream, subgraphs included (a user's graph); None: messages and
+    updates only (the agent graph)."""
 
     def config(self) -> RunnableConfig:
         """The LangGraph config: the thread id keys the checkpointer."""
@@ -110,10 +162,13 @@ async def _drive(
     channel.put([RunStartedEvent(thread_id=run.thread_id, run_id=run.run_id)])
     translator = EventTranslator()
     usage = UsageTally()
+    reader = None if run.reader is None else run.reader(run.config(), translator, usage)
     failure: RunFailure | None = None
     last: list[BaseEvent] = []
     try:
-        await _stream_graph(graph, run, translator, usage, channel)
+        await _stream_graph(graph, run, translator, usage, channel, reader)
+        if reader is not None:
+            last += await reader.finish()
         if before_finish is not None:
             last += await before_finish()
     except GraphRecursionError:
@@ -123,10 +178,12 @@ async def _drive(
         if failure.is_expected:
             kind = type(error).__name__
             logger.warning("run %s failed: %s (%s)", loggable(run.run_id), kind, failure.code)
+        elif reader is not None:
+            logger.error("%s", failure_line(run.run_id, reader.failed_node, error))
         else:
             summary = failure_summary(error, is_user_code=True)
             logger.error("run %s failed: %s", loggable(run.run_id), summary)
-    closing = translator.close()
+    closing = translator.close() if reader is None else reader.close()
     if failure is not None:
         closing.append(
             RunErrorEvent(message=failure.message, code=failure.code, usage=usage.entries())
@@ -134,7 +191,12 @@ async def _drive(
     else:
         closing += last
         closing.append(
-            RunFinishedEvent(thread_id=run.thread_id, run_id=run.run_id, usage=usage.entries())
+            RunFinishedEvent(
+                thread_id=run.thread_id,
+                run_id=run.run_id,
+                usage=usage.entries(),
+                outcome=None if reader is None else reader.outcome,
+            )
         )
     channel.put(closing)
 
@@ -150,6 +212,7 @@ async def _stream_graph(
     translator: EventTranslator,
     usage: UsageTally,
     channel: EventSink[BaseEvent],
+    reader: StreamReader | None = None,
 ) -> None:
     """The graph's updates into `channel`, and its tokens, by either path.
 
@@ -158,6 +221,9 @@ async def _stream_graph(
     LangGraph's messages mode.
     """
     config = run.config()
+    if reader is not None:
+        await _read_graph(graph, run, config, reader, channel)
+        return
     modes: list[StreamMode] = ["updates"] if run.direct_tokens else ["messages", "updates"]
     observe = run.on_chunk
 
@@ -192,6 +258,35 @@ async def _stream_graph(
                         on_chunk(chunk)
                 else:
                     channel.put(_update_events(payload, translator, usage))
+    finally:
+        await _close(stream)
+
+
+async def _read_graph(
+    graph: Pregel[Any, Any, Any, Any],
+    run: GraphRun,
+    config: RunnableConfig,
+    reader: StreamReader,
+    channel: EventSink[BaseEvent],
+) -> None:
+    """The graph's whole stream, subgraphs included, through `reader` into `channel`."""
+    silence = ModelSilence(run.model_timeout)
+    callbacks = reader.callbacks()
+    if run.model_timeout is not None:
+        callbacks.append(SilenceCallback(silence))
+    config["callbacks"] = callbacks
+    stream = graph.astream(
+        run.graph_input,
+        config,
+        context=run.context,
+        stream_mode=list(reader.modes),
+        subgraphs=True,
+        durability=_durability(graph, run.durability),
+    )
+    try:
+        async with silence.watching():
+            async for namespace, mode, payload in stream:
+                channel.put(reader.read(tuple(namespace), mode, payload))
     finally:
         await _close(stream)
 

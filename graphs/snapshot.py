@@ -10,6 +10,7 @@ from langgraph.pregel import Pregel
 from pydantic import JsonValue
 
 from copilot_runtime.graphs.messages import agui_messages
+from copilot_runtime.graphs.state_events import visible_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ async def read_snapshot(
     """The thread's latest checkpoint, or None when the graph keeps no such thread.
 
     `state_key` names the channel holding the shared state; None means every channel except
-    `messages` (the convention of user graphs).
+    the internal ones (`messages`, `tools`, `copilotkit`: the convention of user graphs).
     """
     if graph.checkpointer is None:
         return None
@@ -34,8 +35,5 @@ async def read_snapshot(
     values = snapshot.values if isinstance(snapshot.values, dict) else {}
     if not values:
         return None
-    if state_key is None:
-        state = {k: v for k, v in values.items() if k != "messages"}
-    else:
-        state = dict(values.get(state_key) or {})
+    state = visible_state(values) if state_key is None else dict(values.get(state_key) or {})
     return ThreadSnapshot(messages=agui_messages(values.get("messages") or []), state=state)

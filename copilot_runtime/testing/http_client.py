@@ -41,6 +41,7 @@ def run_body(
     context: Sequence[Mapping[str, Any]] = (),
     state: Any = None,
     properties: Mapping[str, Any] | None = None,
+    resume: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """An AG-UI `RunAgentInput` as a client sends it (camelCase JSON).
 
@@ -52,13 +53,15 @@ def run_body(
         context: Readables (`{"description", "value"}`).
         state: The shared state the client holds.
         properties: The frontend's `properties` (AG-UI `forwardedProps`).
+        resume: Answers to the thread's pending interrupts (AG-UI `resume`:
+            `{"interruptId", "status": "resolved" | "cancelled", "payload"}`).
     """
     messages = (
         [{"id": f"user-{uuid.uuid4().hex[:12]}", "role": "user", "content": message}]
         if isinstance(message, str)
         else [dict(item) for item in message]
     )
-    return {
+    body = {
         "threadId": thread_id or f"thread-{uuid.uuid4().hex[:12]}",
         "runId": run_id or f"run-{uuid.uuid4().hex[:12]}",
         "messages": messages,
@@ -67,6 +70,9 @@ def run_body(
         "forwardedProps": dict(properties or {}),
         "state": {} if state is None else state,
     }
+    if resume is not None:
+        body["resume"] = [dict(entry) for entry in resume]
+    return body
 
 
 async def post_run(
@@ -91,7 +97,7 @@ async def post_run(
         client: An httpx client to send with; a new one by default.
         http_timeout: Seconds the run may stay silent (the timeout of the client made here).
         **body: More of the request: `thread_id`, `run_id`, `tools`, `context`, `state`,
-            `properties` (see `run_body`).
+            `properties`, `resume` (see `run_body`).
 
     Returns:
         The events as the JSON objects the client received.

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ag_ui.core import BaseEvent, TextMessageContentEvent, ToolCallArgsEvent
 
 from copilot_runtime.app.streaming import Framing
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
 
 KEEPALIVE_FRAME = b": keep-alive\n\n"
 SSE_HEADERS = {
@@ -63,5 +64,17 @@ def sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
     return b"".join([sse_frame(item) for item in batch])
 
 
-SSE = Framing(media_type="text/event-stream", headers=SSE_HEADERS, batch=sse_batch)
-"""A run's events as the AG-UI clients read them."""
+def plain_sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
+    """`sse_batch` with every event serialized by pydantic (the speed paths off)."""
+    return b"".join(
+        KEEPALIVE_FRAME
+        if item is None
+        else b"data: " + item.model_dump_json(by_alias=True).encode() + b"\n\n"
+        for item in batch
+    )
+
+
+def sse_framing() -> Framing:
+    """A run's events as the AG-UI clients read them."""
+    batch = sse_batch if fast_paths_enabled() else plain_sse_batch
+    return Framing(media_type="text/event-stream", headers=SSE_HEADERS, batch=batch)

@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations` here: LangChain reads the tool coroutine's type hints
 # on every call (is a parameter a RunnableConfig, an injected argument?), and hints kept as
-# strings are compiled and evaluated each time, ~40% of a tool call's CPU (issue #7).
+# strings are compiled and evaluated each time, ~40% of a tool call's CPU.
 
 import asyncio
 import inspect

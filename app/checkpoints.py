@@ -18,10 +18,9 @@ from copilot_runtime.app.sqlite import set_synchronous
 async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     """Open (and set up the schema of) the configured saver for the server's lifetime."""
     if settings.database_url and settings.database_url.startswith(("postgres://", "postgresql")):
-        from copilot_runtime.app.postgres_checkpointer import PostgresCheckpointer
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-        # LangGraph's AsyncPostgresSaver, building a run's two reads of its thread once.
-        async with PostgresCheckpointer.from_conn_string(settings.database_url) as saver:
+        async with AsyncPostgresSaver.from_conn_string(settings.database_url) as saver:
             await saver.setup()
             yield saver
     elif settings.threads_path == MEMORY:
@@ -30,7 +29,7 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
         from copilot_runtime.app.sqlite_checkpointer import SqliteCheckpointer
 
         Path(settings.threads_path).parent.mkdir(parents=True, exist_ok=True)
-        # LangGraph's AsyncSqliteSaver, with fewer trips to its database thread (issue #7).
+        # LangGraph's AsyncSqliteSaver, with fewer trips to its database thread (a speed path).
         async with SqliteCheckpointer.from_conn_string(settings.threads_path) as saver:
             await saver.setup()
             await set_synchronous(saver.conn, settings.sqlite_synchronous)

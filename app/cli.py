@@ -290,7 +290,7 @@ def tune_garbage_collector() -> None:
     The imports (LangChain, LangGraph, the openai SDK, pydantic models) leave ~200k objects
     that live as long as the process, and every full collection walked all of them: ~120 ms
     of CPU, a pause every open stream shares, about every 50 runs of a 200-token chat
-    (2.4 ms per run, issue #7). Frozen, they are never walked; new objects are collected as
+    (2.4 ms per run). Frozen, they are never walked; new objects are collected as
     before.
 
     The thresholds: a streamed run keeps its chunks, messages and callbacks alive for as long

@@ -32,6 +32,7 @@ from copilot_runtime.app.settings import MEMORY, Settings
 from copilot_runtime.app.sqlite_coordinator import HAS_FILE_LOCKS, open_sqlite_coordinator
 from copilot_runtime.app.threads import open_thread_store
 from copilot_runtime.graphs import aiohttp_available, aiohttp_transport, new_uuid
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
 
 logger = logging.getLogger("copilot_runtime")
 
@@ -167,7 +168,7 @@ def runtime_from_settings(settings: Settings, actions: Any = example_actions) ->
 @asynccontextmanager
 async def model_transport(settings: Settings) -> AsyncIterator[None]:
     """The HTTP stack `openai:` models use while the server runs (settings.model_http)."""
-    if settings.model_http != "aiohttp":
+    if settings.model_http != "aiohttp" or not fast_paths_enabled():
         yield
         return
     if not aiohttp_available():

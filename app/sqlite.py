@@ -1,10 +1,16 @@
-"""SQLite connections: `in_one_trip` runs a function on an aiosqlite connection's own thread in
-one round trip; `set_synchronous` says when a commit waits for the disk.
+"""SQLite connections, and the only module that touches aiosqlite's private parts.
 
-aiosqlite sends every call (execute, fetch, commit, closing a cursor) to the thread that owns
-the sqlite3 connection and waits for the answer: about 56 µs of CPU per call on this machine,
-whatever the statement costs. A function that executes, fetches and commits does all of it
-in one of those trips, with the same statements and the same transaction (issue #7).
+`set_synchronous` says when a commit waits for the disk (public API). `in_one_trip` runs a
+function on an aiosqlite connection's own thread in one round trip: aiosqlite sends every call
+(execute, fetch, commit, closing a cursor) to the thread that owns the sqlite3 connection and
+waits for the answer, about 56 µs of CPU per call whatever the statement costs, and a function
+that executes, fetches and commits does all of it in one trip, with the same statements and the
+same transaction. A speed path (graphs/fast_paths.py).
+
+Private names of aiosqlite (pyproject caps aiosqlite below its next minor version):
+- `Connection._execute(fn, *args)`: runs `fn` on the connection's thread (its work queue);
+- `Connection._conn`: the sqlite3 connection that thread owns.
+Without them, or with `COPILOT_FAST_PATHS=false`, callers take the public calls.
 """
 
 from __future__ import annotations
@@ -17,13 +23,18 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
+
 T = TypeVar("T")
 
-# aiosqlite's queue of work for its thread and its sqlite3 connection are private (checked with
-# aiosqlite 0.22); without them, callers take the public calls, one trip each.
-HAS_ONE_TRIP = callable(getattr(aiosqlite.Connection, "_execute", None)) and isinstance(
+_HAS_PRIVATES = callable(getattr(aiosqlite.Connection, "_execute", None)) and isinstance(
     getattr(aiosqlite.Connection, "_conn", None), property
 )
+
+
+def one_trip_available() -> bool:
+    """Whether `in_one_trip` may be used: the speed paths are on and aiosqlite has its privates."""
+    return _HAS_PRIVATES and fast_paths_enabled()
 
 
 async def set_synchronous(connection: aiosqlite.Connection, level: str) -> None:
@@ -35,7 +46,8 @@ async def set_synchronous(connection: aiosqlite.Connection, level: str) -> None:
 
 
 async def in_one_trip(connection: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(sqlite3_connection, *args)`, run on the connection's thread (needs HAS_ONE_TRIP)."""
+    """`fn(sqlite3_connection, *args)`, run on the connection's thread (needs
+    `one_trip_available()`)."""
     raw: sqlite3.Connection = connection._conn
     result: T = await connection._execute(fn, raw, *args)  # type: ignore[no-untyped-call]  # private
     return result

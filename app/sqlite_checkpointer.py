@@ -2,9 +2,16 @@
 
 Upstream's `aput` makes 3 trips to aiosqlite's thread (execute, close, commit), `aput_writes`
 4 and `aget_tuple` up to 6; with a checkpoint after every step (durability "sync") a backend
-action turn made 43 trips, ~2.4 ms of its CPU (issue #7). These overrides run the same
-statements, serialize the same bytes and commit at the same point, each call in one trip.
-Every other method, the schema and the setup are upstream's.
+action turn made 43 trips, ~2.4 ms of its CPU. These overrides run the same statements,
+serialize the same bytes and commit at the same point, each call in one trip (app/sqlite.py).
+Every other method, the schema and the setup are upstream's; with `COPILOT_FAST_PATHS=false`
+(or without aiosqlite's privates) every call is upstream's own.
+
+What it leans on in langgraph-checkpoint-sqlite beyond the saver's public methods (pyproject
+caps the package below its next minor version): `AsyncSqliteSaver._has_task_path` (whether the
+writes table has the `task_path` column) and the helpers `pending_writes_sql` and
+`load_pending_writes` of `langgraph.checkpoint.sqlite.utils`, which upstream's own `aget_tuple`
+uses.
 """
 
 from __future__ import annotations
@@ -23,15 +30,13 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
-    copy_checkpoint,
     get_checkpoint_id,
     get_checkpoint_metadata,
 )
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
-from copilot_runtime.app.reread import Reread
-from copilot_runtime.app.sqlite import HAS_ONE_TRIP, execute_and_commit, in_one_trip
+from copilot_runtime.app.sqlite import execute_and_commit, in_one_trip, one_trip_available
 
 PUT_CHECKPOINT = (
     "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
@@ -59,14 +64,9 @@ Row = tuple[Any, ...]
 class SqliteCheckpointer(AsyncSqliteSaver):
     """AsyncSqliteSaver whose `aget_tuple`, `aput` and `aput_writes` take one trip each."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """See AsyncSqliteSaver."""
-        super().__init__(*args, **kwargs)
-        self._reread: Reread[Checkpoint] = Reread()
-
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """See AsyncSqliteSaver.aget_tuple: the checkpoint and its pending writes."""
-        if not HAS_ONE_TRIP:
+        if not one_trip_available():
             return await super().aget_tuple(config)
         await self.setup()
         checkpoint_ns = config["configurable"].get("checkpoint_ns", "")
@@ -82,10 +82,8 @@ class SqliteCheckpointer(AsyncSqliteSaver):
         if found is None:
             return None
         (row_thread_id, row_id, parent_id, type_, blob, metadata), writes = found
-        if checkpoint_id:
-            checkpoint: Checkpoint = self.serde.loads_typed((type_, blob))
-        else:  # the latest: the config names the checkpoint found
-            checkpoint = self._read_latest((row_thread_id, checkpoint_ns), row_id, type_, blob)
+        checkpoint: Checkpoint = self.serde.loads_typed((type_, blob))
+        if not checkpoint_id:  # the latest: the config names the checkpoint found
             config = {
                 "configurable": {
                     "thread_id": row_thread_id,
@@ -102,20 +100,6 @@ class SqliteCheckpointer(AsyncSqliteSaver):
             load_pending_writes(writes, self.serde),
         )
 
-    def _read_latest(
-        self, thread: tuple[str, str], checkpoint_id: str, type_: str, blob: bytes
-    ) -> Checkpoint:
-        # The run's second read of its latest checkpoint takes what the first built (app.reread),
-        # with its own copy of the version maps, which LangGraph changes in place; the messages
-        # are shared (LangGraph's reducers build new lists, the agent only compares them).
-        # Reads of a named checkpoint (history, time travel) always build their own.
-        key = (*thread, checkpoint_id, type_, blob)
-        checkpoint = self._reread.take(key)
-        if checkpoint is None:
-            checkpoint = self.serde.loads_typed((type_, blob))
-            self._reread.keep(key, copy_checkpoint(checkpoint))
-        return checkpoint
-
     async def aput(
         self,
         config: RunnableConfig,
@@ -124,7 +108,7 @@ class SqliteCheckpointer(AsyncSqliteSaver):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         """See AsyncSqliteSaver.aput: store a checkpoint and commit."""
-        if not HAS_ONE_TRIP:
+        if not one_trip_available():
             async with self._rolled_back_on_failure():
                 return await super().aput(config, checkpoint, metadata, new_versions)
         await self.setup()
@@ -161,7 +145,7 @@ class SqliteCheckpointer(AsyncSqliteSaver):
         task_path: str = "",
     ) -> None:
         """See AsyncSqliteSaver.aput_writes: store a task's writes and commit."""
-        if not HAS_ONE_TRIP:
+        if not one_trip_available():
             async with self._rolled_back_on_failure():
                 await super().aput_writes(config, writes, task_id, task_path)
             return

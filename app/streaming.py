@@ -51,8 +51,8 @@ from starlette.types import Receive, Scope, Send
 
 from copilot_runtime.actions import failure_summary
 from copilot_runtime.app.runs import ActiveRun
-from copilot_runtime.graphs import INTERNAL_ERROR
 from copilot_runtime.graphs.channel import EventChannel, fill, stop_task
+from copilot_runtime.graphs.failures import INTERNAL_ERROR
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from copilot_runtime.app.body import storable
 from copilot_runtime.app.settings import MEMORY, Settings
 from copilot_runtime.app.sqlite import (
-    HAS_ONE_TRIP,
     execute_and_commit,
     in_one_trip,
+    one_trip_available,
     rolled_back_on_failure,
     set_synchronous,
 )
@@ -208,13 +208,13 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 
 
 class _Sqlite:
-    # One trip to aiosqlite's thread per statement instead of two (issue #7: app/sqlite.py).
+    # One trip to aiosqlite's thread per statement instead of two (app/sqlite.py).
     def __init__(self, connection: Any) -> None:
         self._connection = connection
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         statement = sql.replace("%s", "?")
-        if HAS_ONE_TRIP:
+        if one_trip_available():
             await in_one_trip(self._connection, execute_and_commit, statement, [tuple(params)])
             return
         async with rolled_back_on_failure(self._connection):

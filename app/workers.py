@@ -4,7 +4,7 @@ uvicorn's `--workers` hands every worker the same listening socket, and the work
 first accepts every connection waiting (uvloop and asyncio accept in a loop until the queue is
 empty). Clients that keep their connections open (a browser, a Node runtime embedding us, a
 load balancer's pool) then stay with that worker while the others idle: at concurrency 32,
-one of two workers served all 640 runs in two runs out of three (issue #7). Here each worker
+one of two workers served all 640 runs in two runs out of three. Here each worker
 binds a socket of its own to the port with SO_REUSEPORT and the kernel spreads new connections
 across them. uvicorn's supervisor still starts, watches, restarts and stops the workers.
 """

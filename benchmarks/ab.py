@@ -11,12 +11,13 @@ drifts by up to 30%. Here every server runs the same scenario in turn, in altern
 Node's JIT keeps getting faster over the first few hundred requests, which the rounds show.
 
 Even alternating, a round of one server can land in a slow minute and the next in a fast one:
-one checkout read 15.4 to 19.9 ms per paced run in four alternating rounds (benchmarks/
-RESULTS.md, ninth pass). `--together` loads every server at once instead, each with its own
-load generator, so they share every moment of the machine, and reports each round's ratio to
-this checkout: the ratios of the same two checkouts stayed within 0.94-0.98. The servers then
-compete for the two cores, so keep the load at a level each could hold alone. Scripted
-scenarios (the action turn) cannot run together: the fake model's script is one queue.
+one checkout read 15.4 to 19.9 ms per paced run in four alternating rounds (an earlier pass
+of benchmarks/RESULTS.md, in its git history). `--together` loads every server at once
+instead, each with its own load generator, so they share every moment of the machine, and
+reports each round's ratio to this checkout: the ratios of the same two checkouts stayed
+within 0.94-0.98. The servers then compete for the two cores, so keep the load at a level
+each could hold alone. Scripted scenarios (the action turn) cannot run together: the fake
+model's script is one queue.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from pathlib import Path
 import openai
 
 from benchmarks.servers import fake_model, free_port
-from copilot_runtime.graphs.openai_request import streamed_completion
+from copilot_runtime.graphs.openai_private import streamed_completion
 from copilot_runtime.graphs.openai_sse import chunk_dicts
 
 STACKS = ("httpx", "aiohttp")

@@ -26,6 +26,7 @@ from copilot_runtime.actions.limits import default_limits
 from copilot_runtime.graphs.build import AgentGraph, build_graph
 from copilot_runtime.graphs.channel import EventSink, launched
 from copilot_runtime.graphs.context import FrontendTool, RunContext
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
 from copilot_runtime.graphs.history import reconcile, split_instructions
 from copilot_runtime.graphs.messages import langchain_messages
 from copilot_runtime.graphs.models import chat_model_from_spec
@@ -133,7 +134,7 @@ class Agent:
             context=run_context,
             max_steps=self.max_steps,
             durability=self.durability,
-            direct_tokens=True,
+            direct_tokens=fast_paths_enabled(),
             model_timeout=self.model_timeout,
             on_chunk=run_context.arguments.observe,
         )

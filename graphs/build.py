@@ -97,7 +97,7 @@ async def _run_call(call: ToolCall, by_name: dict[str, Any]) -> ToolMessage:
 
 
 # The routers are async although they never await: LangGraph runs a sync router in its thread
-# pool (run_in_executor), a round trip to another thread after every step (issue #7).
+# pool (run_in_executor), a round trip to another thread after every step.
 async def route_after_model(
     state: AgentState, runtime: Runtime[RunContext]
 ) -> Literal["tools", "__end__"]:

@@ -32,7 +32,7 @@ def reconcile(
 
     A message the client sends back as it is stored stays out of the update: clients re-send
     the whole conversation every turn, and putting it all in the update made every turn write
-    the whole thread again (issue #7: the cost of a turn grew with the thread's length).
+    the whole thread again (the cost of a turn grew with the thread's length).
     """
     position = {message.id: index for index, message in enumerate(stored) if message.id}
     anchor = next((position[m.id] for m in client if m.id in position), None)

@@ -48,7 +48,7 @@ def langchain_messages(
 
     A `known` message (the stored thread's) of the same id that says the same is taken as it
     is instead of being built again: clients re-send the whole conversation every turn, and
-    building hundreds of messages only to find them unchanged grew with the thread (issue #7).
+    building hundreds of messages only to find them unchanged grew with the thread.
     """
     by_id = {message.id: message for message in known if message.id}
     converted: list[AnyMessage] = []

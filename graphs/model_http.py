@@ -4,7 +4,7 @@ The SDK's default HTTP stack (httpx over httpcore, h11 and anyio) spends 75-106 
 every SSE chunk it reads when tokens arrive one at a time (anyio's cancel scope per read, h11's
 Python parser); over the SDK's own aiohttp transport (`openai[aiohttp]`, `DefaultAioHttpClient`,
 whose README recommends it "for improved concurrency performance") the same chunk costs 38-48 µs
-(`python -m benchmarks.transport`, benchmarks/RESULTS.md, issue #7). That is most of a paced
+(`python -m benchmarks.transport`, benchmarks/RESULTS.md). That is most of a paced
 stream's cost outside LangChain.
 
 An aiohttp session belongs to the event loop it was opened in, while a model object outlives
@@ -28,6 +28,8 @@ import openai
 from langchain_openai import ChatOpenAI
 from openai.resources.chat.completions import AsyncCompletions
 
+from copilot_runtime.graphs.openai_private import aiohttp_body, aiohttp_vendored
+
 
 @dataclass(slots=True)
 class _LoopTransport:
@@ -45,12 +47,7 @@ _transports: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopTransport
 
 def aiohttp_available() -> bool:
     """Whether the openai SDK's aiohttp extra is installed."""
-    try:
-        import aiohttp  # noqa: F401
-        from openai._vendor import httpx_aiohttp  # noqa: F401  # what DefaultAioHttpClient needs
-    except ImportError:
-        return False
-    return True
+    return aiohttp_vendored()
 
 
 @asynccontextmanager
@@ -100,33 +97,10 @@ def body_chunks(response: Any) -> AsyncIterator[bytes]:
 
     Over the aiohttp transport, an unencoded body is read from aiohttp's own reader: httpx's
     `aiter_bytes` reaches it through four async generators (httpx's decoder and chunker, its
-    timing wrapper, the transport's stream), a step through each per token (issue #7).
+    timing wrapper, the transport's stream), a step through each per token.
     Closing the response still releases the connection (the SDK closes it as before).
     """
-    aiohttp_response = _unencoded_aiohttp_response(response)
-    if aiohttp_response is None:
-        chunks: AsyncIterator[bytes] = response.aiter_bytes()
-        return chunks
-    response.is_stream_consumed = True  # what `aiter_bytes` notes: it cannot be read again
-    return _aiohttp_chunks(aiohttp_response)
-
-
-def _unencoded_aiohttp_response(response: Any) -> Any | None:
-    try:
-        from openai._vendor.httpx_aiohttp.transport import AiohttpResponseStream
-    except ImportError:  # no aiohttp, or an SDK without this transport
-        return None
-    stream = getattr(getattr(response, "stream", None), "_stream", None)
-    if not isinstance(stream, AiohttpResponseStream) or response.is_stream_consumed:
-        return None
-    if response.headers.get("content-encoding", "identity") != "identity":
-        return None  # httpx decodes it (the transport leaves bodies compressed)
-    return getattr(stream, "_aiohttp_response", None)
-
-
-async def _aiohttp_chunks(aiohttp_response: Any) -> AsyncIterator[bytes]:
-    from openai._vendor.httpx_aiohttp.transport import map_aiohttp_exceptions
-
-    with map_aiohttp_exceptions():  # the httpx errors the SDK's own reading raises
-        async for chunk in aiohttp_response.content.iter_any():
-            yield chunk
+    chunks = aiohttp_body(response)
+    if chunks is None:
+        chunks = response.aiter_bytes()
+    return chunks

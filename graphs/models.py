@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from copilot_runtime.graphs.demo_model import DemoChatModel
 from copilot_runtime.graphs.errors import ModelConfigurationError
+from copilot_runtime.graphs.langchain_private import chat_model_providers
 
 DEMO = "demo"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -21,34 +22,6 @@ UNKNOWN_PROVIDER = (
     "model {spec!r}: {prefix!r} is not a LangChain provider; write provider:model (openai, "
     "anthropic, ollama, ...), or set OPENAI_BASE_URL to use {spec!r} on an OpenAI-compatible server"
 )
-# The providers init_chat_model knows, and the package each needs (for the error message).
-PROVIDER_PACKAGES = {
-    "anthropic": "langchain-anthropic",
-    "anthropic_bedrock": "langchain-aws",
-    "azure_ai": "langchain-azure-ai",
-    "azure_openai": "langchain-openai",
-    "baseten": "langchain-baseten",
-    "bedrock": "langchain-aws",
-    "bedrock_converse": "langchain-aws",
-    "cohere": "langchain-cohere",
-    "deepseek": "langchain-deepseek",
-    "fireworks": "langchain-fireworks",
-    "google_anthropic_vertex": "langchain-google-vertexai",
-    "google_genai": "langchain-google-genai",
-    "google_vertexai": "langchain-google-vertexai",
-    "groq": "langchain-groq",
-    "huggingface": "langchain-huggingface",
-    "ibm": "langchain-ibm",
-    "litellm": "langchain-litellm",
-    "mistralai": "langchain-mistralai",
-    "nvidia": "langchain-nvidia-ai-endpoints",
-    "ollama": "langchain-ollama",
-    "openrouter": "langchain-openrouter",
-    "perplexity": "langchain-perplexity",
-    "together": "langchain-together",
-    "upstage": "langchain-upstage",
-    "xai": "langchain-xai",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,7 +94,7 @@ def chat_model_from_spec(
     if not spec:
         spec = f"openai:{env.get('OPENAI_MODEL') or DEFAULT_OPENAI_MODEL}"
     provider, _, name = spec.partition(":")
-    if not name or (provider != "openai" and provider not in PROVIDER_PACKAGES):
+    if not name or (provider != "openai" and provider not in chat_model_providers()):
         provider, name = "", spec  # "llama3:8b" names a model, not a provider
     base_url = options.base_url or env.get("OPENAI_BASE_URL")
     if provider == "openai" or (not provider and (base_url or name.startswith(OPENAI_PREFIXES))):
@@ -140,16 +113,19 @@ def openai_chat_model(
     Raises:
         ModelConfigurationError: no API key (any value will do for a local server).
     """
+    from langchain_openai import ChatOpenAI
     from openai import OpenAIError
 
+    from copilot_runtime.graphs.fast_paths import fast_paths_enabled
     from copilot_runtime.graphs.openai_stream import StreamingChatOpenAI
 
     env = os.environ if environ is None else environ
     options = options or ModelOptions()
     key = env.get("OPENAI_API_KEY")
+    # ChatOpenAI with a leaner token stream (same requests, same chunks): a speed path.
+    chat_model = StreamingChatOpenAI if fast_paths_enabled() else ChatOpenAI
     try:
-        # ChatOpenAI with a leaner token stream: same requests, same chunks (issue #7).
-        return StreamingChatOpenAI(
+        return chat_model(
             model=name,
             base_url=options.base_url or env.get("OPENAI_BASE_URL") or None,
             api_key=SecretStr(key) if key else None,
@@ -168,7 +144,7 @@ def _any_provider(spec: str, provider: str, options: ModelOptions) -> BaseChatMo
     try:
         model: BaseChatModel = init_chat_model(spec, **options.provider_kwargs())
     except ImportError as error:
-        package = _missing_package(error) or PROVIDER_PACKAGES.get(provider, "its integration")
+        package = _missing_package(error) or chat_model_providers().get(provider, "its integration")
         raise ModelConfigurationError(
             f"model {spec!r} needs the {package} package; install it with: pip install {package}"
         ) from error

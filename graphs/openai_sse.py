@@ -2,8 +2,9 @@
 
 The openai SDK builds a pydantic object for every chunk (`construct_type`) that `ChatOpenAI`
 turns straight back into a dict; reading the dicts from the SSE bytes here skips both
-(issue #7). The per-chunk timeout is `ChatOpenAI.stream_chunk_timeout`'s, kept as one
-rescheduled deadline rather than a task per token.
+(a speed path: graphs/fast_paths.py). The per-chunk timeout is
+`ChatOpenAI.stream_chunk_timeout`'s, kept as one rescheduled deadline rather than a task per
+token.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from typing import Any
 
 import openai
 import orjson
-from langchain_openai._compat import httpx as sdk_httpx  # httpx or httpx2, as openai uses
-from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
+from copilot_runtime.graphs.langchain_openai_private import StreamChunkTimeoutError, sdk_httpx
 from copilot_runtime.graphs.model_http import body_chunks
 
 logger = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ def _event_json(event: bytes, response: Any) -> dict[str, Any] | None:
 
 
 def _loads(data: bytes) -> Any:
-    # orjson reads a chunk in a quarter of json's time, ~2.4 µs a token (issue #7). What it
+    # orjson reads a chunk in a quarter of json's time, ~2.4 µs a token. What it
     # refuses and json takes (NaN, a lone surrogate) goes to json, as the SDK would read it.
     # One difference is left: an integer past 64 bits becomes a float (no chunk field holds one).
     try:
@@ -144,7 +144,7 @@ class _Deadline:
     """A per-chunk timeout without a task, or even a timer, per chunk.
 
     One `asyncio.timeout` scope does the cancelling. Moving its deadline on every chunk cost
-    two timer operations per token (issue #7), so `start` and `pause` only note the time;
+    two timer operations per token, so `start` and `pause` only note the time;
     a single timer checks, when it comes due, whether the model has really been silent for
     `seconds` while the stream was waiting, and otherwise waits for the new deadline.
     """

@@ -8,15 +8,16 @@ immediately turns it back into a dict with `model_dump()`; it also wraps every c
 each chunk to the dict `ChatOpenAI` would have built (graphs/openai_sse.py), hands it to the
 same converter and callbacks. Everything else is `ChatOpenAI`'s own code: the request
 payload, retries and HTTP errors (the SDK still sends the request, through its `post`:
-graphs/openai_request.py), the Responses API, structured output, sync calls, headers.
+graphs/openai_private.py), the Responses API, structured output, sync calls, headers.
 
 When the run's TokenCallback is the only handler listening to the call (`token_sink`), a
 call that LangChain would stream chunk by chunk through its callback manager is streamed
 here instead (`_agenerate`): text-only tokens go to the sink as plain text, with no chunk
 object, no callback dispatch and no merge per token; every other chunk (tool calls, the
 finish reason, usage) takes LangChain's own conversion. The result is the message LangChain
-would have merged from the chunks. About a sixth of a paced run's CPU (issue #7).
-See benchmarks/RESULTS.md for the measured differences.
+would have merged from the chunks. About a sixth of a paced run's CPU.
+A speed path (graphs/fast_paths.py); the private names it uses are listed in
+graphs/langchain_openai_private.py and graphs/langchain_core_private.py.
 """
 
 from __future__ import annotations
@@ -26,21 +27,20 @@ from typing import Any
 
 import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import (
-    _gen_info_and_msg_metadata,
-    generate_from_stream,
-)
+from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_openai import ChatOpenAI
-from langchain_openai.chat_models.base import (
-    _handle_openai_api_error,
-    _handle_openai_bad_request,
-)
 
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
+from copilot_runtime.graphs.langchain_core_private import chunk_metadata
+from copilot_runtime.graphs.langchain_openai_private import (
+    handle_openai_api_error,
+    handle_openai_bad_request,
+)
 from copilot_runtime.graphs.model_http import completions_in_loop
-from copilot_runtime.graphs.openai_request import streamed_completion
+from copilot_runtime.graphs.openai_private import streamed_completion
 from copilot_runtime.graphs.openai_sse import chunk_dicts
 from copilot_runtime.graphs.tokens import TokenCallback, token_sink
 
@@ -115,7 +115,7 @@ class StreamingChatOpenAI(ChatOpenAI):
         texts: list[str] = []  # text-only tokens since the last chunk: merged, one chunk
 
         def on_chunk(generation: ChatGenerationChunk) -> None:
-            generation.message.response_metadata = _gen_info_and_msg_metadata(generation)
+            generation.message.response_metadata = chunk_metadata(generation)
             if generation.message.id is None:
                 generation.message.id = message_id
             sink.on_llm_new_token(
@@ -184,13 +184,15 @@ class StreamingChatOpenAI(ChatOpenAI):
                 ):
                     yield data
         except openai.BadRequestError as error:
-            _handle_openai_bad_request(error)
+            handle_openai_bad_request(error)
         except openai.APIError as error:
-            _handle_openai_api_error(error)
+            handle_openai_api_error(error)
 
     def _is_lean_stream(self, kwargs: dict[str, Any]) -> bool:
         # Only the plain chat-completions stream is rewritten; every other path (Responses API,
         # structured output, response headers, the LangSmith gateway) stays ChatOpenAI's.
+        if not fast_paths_enabled():
+            return False
         if self._use_responses_api({**kwargs, **self.model_kwargs}):
             return False
         if "response_format" in kwargs or "response_format" in self.model_kwargs:

@@ -14,6 +14,7 @@ from pydantic import JsonValue
 
 from copilot_runtime.actions import ActionContext
 from copilot_runtime.graphs.agent import Agent
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
 from copilot_runtime.graphs.graph_agent import GraphAgent
 from copilot_runtime.graphs.messages import langchain_messages
 from copilot_runtime.graphs.run import GraphRun, run_agent
@@ -126,7 +127,7 @@ async def fork_events(
         max_steps=agent.max_steps,
         durability=agent.durability,
         configurable={"checkpoint_id": checkpoint_id},
-        direct_tokens=True,
+        direct_tokens=fast_paths_enabled(),
     )
     async with aclosing(run_agent(agent.graph, graph_run)) as events:
         async for event in events:

@@ -3,7 +3,7 @@
 LangGraph's `stream_mode="messages"` delivers each token through `loop.call_soon_threadsafe`
 (a wake-up write to the loop's self-pipe), a fresh waiter task and a new `asyncio.wait` over
 the step's tasks before the reader sees it: per token, more CPU than the token's own trip
-through LangChain when tokens arrive one by one (a paced stream, issue #7). The handler here is
+through LangChain when tokens arrive one by one (a paced stream). The handler here is
 what that mode's handler is (an inline LangChain callback that makes `ainvoke` stream), minus
 the thread-safe queue: the run's event loop is the only thread, so the chunk is turned into
 events at once and put into the run's EventChannel (graphs/channel.py).

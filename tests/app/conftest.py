@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import pytest
 
 from copilot_runtime import testing
 from copilot_runtime.app.main import create_app
@@ -76,16 +75,3 @@ def run_events(response: httpx.Response) -> list[dict[str, Any]]:
     events = sse_events(response.text)
     assert stream_problems(events) == []
     return events
-
-
-def count_builds(saver: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bytes]]:
-    """Every value the saver builds from stored bytes from now on (its serializer's loads)."""
-    built: list[tuple[str, bytes]] = []
-    loads = saver.serde.loads_typed
-
-    def counted(data: tuple[str, bytes]) -> Any:
-        built.append(data)
-        return loads(data)
-
-    monkeypatch.setattr(saver.serde, "loads_typed", counted)
-    return built

@@ -1,9 +1,8 @@
-"""SqliteCheckpointer writes the rows and reads the tuples AsyncSqliteSaver does, in fewer trips."""
+"""SqliteCheckpointer writes the rows and reads the tuples AsyncSqliteSaver does."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +17,6 @@ from copilot_runtime.app.checkpoints import open_checkpointer
 from copilot_runtime.app.settings import Settings
 from copilot_runtime.app.sqlite_checkpointer import SqliteCheckpointer
 from copilot_runtime.app.threads import open_thread_store
-from tests.app.conftest import count_builds
 
 TABLES = {
     "checkpoints": "thread_id, checkpoint_ns, checkpoint_id",
@@ -98,77 +96,16 @@ async def test_checkpointer_reads_what_async_sqlite_saver_wrote(tmp_path: Path) 
     assert read == written
 
 
-@pytest.mark.parametrize(
-    "operation",
-    [
-        lambda s: s.aput(config("t1"), checkpoint("01", []), {}, {}),
-        lambda s: s.aput_writes(config("t1", checkpoint_id="01"), [("a", 1), ("b", 2)], "t"),
-        lambda s: s.aget_tuple(config("t1")),
-        lambda s: s.aget_tuple(config("nobody")),
-    ],
-)
-async def test_checkpointer_takes_one_trip_to_the_database_thread_per_call(
-    operation: Callable[[AsyncSqliteSaver], Awaitable[Any]],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    async with SqliteCheckpointer.from_conn_string(str(tmp_path / "c.sqlite")) as saver:
-        assert isinstance(saver, SqliteCheckpointer)
-        await saver.setup()
-        await saver.aput(config("t1"), checkpoint("01", []), {}, {})
-        calls: list[object] = []
-        execute = saver.conn._execute
-
-        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            calls.append(fn)
-            return await execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # private
-
-        monkeypatch.setattr(saver.conn, "_execute", counted)
-        await operation(saver)
-        assert len(calls) == 1
-
-
-async def test_checkpointer_falls_back_to_upstream_calls_without_aiosqlite_internals(
+async def test_checkpointer_is_upstreams_own_when_fast_paths_are_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("copilot_runtime.app.sqlite_checkpointer.HAS_ONE_TRIP", False)
+    monkeypatch.setenv("COPILOT_FAST_PATHS", "false")
     results = []
     for cls, name in ((AsyncSqliteSaver, "upstream.sqlite"), (SqliteCheckpointer, "ours.sqlite")):
         async with cls.from_conn_string(str(tmp_path / name)) as saver:
             results.append(await writes_and_reads(saver))
     assert results[0] == results[1]
     assert rows(tmp_path / "upstream.sqlite") == rows(tmp_path / "ours.sqlite")
-
-
-async def test_checkpointer_builds_the_latest_checkpoint_once_for_the_read_that_follows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A run reads its thread twice (to reconcile, then LangGraph to start): one build of
-    # every message is enough, as long as the stored bytes are the same.
-    path = str(tmp_path / "c.sqlite")
-    async with SqliteCheckpointer.from_conn_string(path) as saver:
-        built = count_builds(saver, monkeypatch)
-        hello = [HumanMessage(content="hi", id="u1")]
-        await saver.aput(config("t1"), checkpoint("01", hello), {}, {})
-        first = await saver.aget_tuple(config("t1"))
-        assert first is not None
-        first.checkpoint["channel_versions"]["messages"] = "changed by its reader"
-        second = await saver.aget_tuple(config("t1"))
-        assert len(built) == 1
-        assert second is not None
-        assert second.checkpoint["channel_values"] == {"messages": hello}
-        assert second.checkpoint["channel_versions"] == {}  # the reader's change stayed its own
-        assert await saver.aget_tuple(config("t1")) == second
-        assert len(built) == 2  # once: a third read builds again
-        async with AsyncSqliteSaver.from_conn_string(path) as other_worker:
-            answer = [*hello, AIMessage(content="hello", id="a1")]
-            await other_worker.aput(config("t1"), checkpoint("01", answer), {}, {})  # same id
-        third = await saver.aget_tuple(config("t1"))
-        fourth = await saver.aget_tuple(config("t1"))
-        assert third is not None
-        assert fourth is not None
-        assert third.checkpoint["channel_values"] == {"messages": answer}  # not the kept one
-        assert fourth.checkpoint["channel_values"] == {"messages": answer}
 
 
 @pytest.mark.parametrize(("level", "pragma"), [(None, 1), ("normal", 1), ("full", 2)])

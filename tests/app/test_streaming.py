@@ -25,7 +25,8 @@ from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runs import ActiveRun
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.streaming import Batch, consume, events_of, produce
-from copilot_runtime.graphs import INTERNAL_ERROR, ThreadSnapshot
+from copilot_runtime.graphs import ThreadSnapshot
+from copilot_runtime.graphs.failures import INTERNAL_ERROR
 from copilot_runtime.testing import ScriptedChatModel, stream_problems
 from tests.app.conftest import BASE, body, run_events, run_scope, serve, settings, sse_events
 from tests.fakes import answer

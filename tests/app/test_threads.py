@@ -181,7 +181,7 @@ async def test_thread_store_round_trips_on_each_database(
     backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if backend == "sqlite-public-calls":  # as with an aiosqlite without its private queue
-        monkeypatch.setattr("copilot_runtime.app.threads.HAS_ONE_TRIP", False)
+        monkeypatch.setenv("COPILOT_FAST_PATHS", "false")
     settings = (
         Settings(database_url=PG_URL)
         if backend == "postgres"

@@ -91,6 +91,12 @@ def test_model_spec_names_missing_package_when_provider_is_not_installed(
     )
 
 
+def test_model_spec_accepts_every_provider_init_chat_model_knows() -> None:
+    # langchain-meta is not installed: the spec is read as meta's, not as an unknown prefix.
+    with pytest.raises(ModelConfigurationError, match="needs the langchain-meta package"):
+        chat_model_from_spec("meta:llama-4", environ={})
+
+
 def test_model_spec_names_unknown_provider_when_prefix_is_not_one() -> None:
     with pytest.raises(ModelConfigurationError, match="'llama3' is not a LangChain provider"):
         chat_model_from_spec("llama3:8b", environ={})

@@ -8,7 +8,7 @@ import pytest
 from ag_ui.core import BaseEvent, RunFinishedEvent, RunStartedEvent
 from langchain_core.messages import AIMessage, AIMessageChunk
 
-from copilot_runtime.graphs import EventTranslator
+from copilot_runtime.graphs.events import EventTranslator
 from copilot_runtime.testing import stream_problems
 from tests.fakes import dumped
 

@@ -13,7 +13,8 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_openai import ChatOpenAI
 
-from copilot_runtime.graphs import EventTranslator, StreamingChatOpenAI
+from copilot_runtime.graphs import StreamingChatOpenAI
+from copilot_runtime.graphs.events import EventTranslator
 from copilot_runtime.graphs.openai_stream import _text_only
 from copilot_runtime.graphs.tokens import TokenCallback, token_sink
 from copilot_runtime.testing.fake_openai import FakeOpenAIServer, Text, ToolCalls, call

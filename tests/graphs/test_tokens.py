@@ -12,8 +12,9 @@ from langgraph.graph import START, StateGraph
 from langgraph.graph.message import add_messages
 
 from copilot_runtime.actions import Action, ActionContext
-from copilot_runtime.graphs import Agent, GraphRun, run_agent
+from copilot_runtime.graphs import Agent
 from copilot_runtime.graphs.channel import EventChannel
+from copilot_runtime.graphs.run import GraphRun, run_agent
 from copilot_runtime.testing import ScriptedChatModel
 from tests.fakes import answer, calls, dumped, seq_ids
 from tests.graphs.conftest import FETCH, SAY_HELLO, run_input

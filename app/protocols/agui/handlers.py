@@ -20,7 +20,7 @@ from copilot_runtime.app.errors import BadRequestError
 from copilot_runtime.app.ownership import caller_of, stop_run, visible_thread
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.protocols.agui.info import runtime_info
-from copilot_runtime.app.protocols.agui.outbound import SSE
+from copilot_runtime.app.protocols.agui.outbound import sse_framing
 from copilot_runtime.app.server import Server, start_run
 from copilot_runtime.app.streaming import StreamedResponse, replay
 
@@ -48,7 +48,7 @@ async def run(
         properties=run_input.forwarded_props,
     )
     started = await start_run(server, agent_id, run_input, context, protocol=protocol)
-    return StreamedResponse(started.batches(), SSE, on_close=started.release)
+    return StreamedResponse(started.batches(), sse_framing(), on_close=started.release)
 
 
 async def connect(server: Server, request: Request, agent_id: str, body: Any) -> Response:
@@ -71,7 +71,7 @@ async def connect(server: Server, request: Request, agent_id: str, body: Any) ->
             StateSnapshotEvent(snapshot=snapshot.state),
             RunFinishedEvent(**ids),
         ]
-    return StreamedResponse(replay(events), SSE)
+    return StreamedResponse(replay(events), sse_framing())
 
 
 async def stop(

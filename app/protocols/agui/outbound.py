@@ -6,8 +6,10 @@ import json
 from collections.abc import Sequence
 
 from ag_ui.core import BaseEvent, TextMessageContentEvent, ToolCallArgsEvent
+from ag_ui.encoder import EventEncoder
 
 from copilot_runtime.app.streaming import Framing
+from copilot_runtime.graphs.fast_paths import fast_paths_enabled
 
 KEEPALIVE_FRAME = b": keep-alive\n\n"
 SSE_HEADERS = {
@@ -26,6 +28,8 @@ _ARGS_PREFIX = b'data: {"type":"TOOL_CALL_ARGS","toolCallId":'
 _TEXT_FIELDS = frozenset(("type", "message_id", "delta"))
 _ARGS_FIELDS = frozenset(("type", "tool_call_id", "delta"))
 _quote = json.encoder.encode_basestring  # a JSON string literal, UTF-8 kept (as pydantic)
+# ag-ui's own SSE framing (LF separators only, as @ag-ui/client's parser needs).
+_ENCODER = EventEncoder()
 
 
 def sse_frame(event: BaseEvent | None) -> bytes:
@@ -35,8 +39,7 @@ def sse_frame(event: BaseEvent | None) -> bytes:
     frame = _delta_frame(event)
     if frame is not None:
         return frame
-    # CRLF separators break @ag-ui/client's parser (protocols.md 1.5), hence no SSE library.
-    return b"data: " + event.model_dump_json(by_alias=True).encode() + b"\n\n"
+    return _ENCODER.encode(event).encode()
 
 
 def _delta_frame(event: BaseEvent) -> bytes | None:
@@ -63,5 +66,14 @@ def sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
     return b"".join([sse_frame(item) for item in batch])
 
 
-SSE = Framing(media_type="text/event-stream", headers=SSE_HEADERS, batch=sse_batch)
-"""A run's events as the AG-UI clients read them."""
+def plain_sse_batch(batch: Sequence[BaseEvent | None]) -> bytes:
+    """`sse_batch` with every event framed by ag-ui's EventEncoder (the speed paths off)."""
+    return b"".join(
+        KEEPALIVE_FRAME if item is None else _ENCODER.encode(item).encode() for item in batch
+    )
+
+
+def sse_framing() -> Framing:
+    """A run's events as the AG-UI clients read them."""
+    batch = sse_batch if fast_paths_enabled() else plain_sse_batch
+    return Framing(media_type="text/event-stream", headers=SSE_HEADERS, batch=batch)

@@ -1,21 +1,29 @@
-"""streamed_completion: send a chat-completions payload through the openai SDK, untransformed.
+"""The only module that touches the openai SDK's private parts (both speed paths).
 
-`AsyncCompletions.create(**payload)` first runs the payload through the SDK's `transform`,
-which walks every message and tool against the request's TypedDicts to rename aliased keys,
-format dates and files and dump pydantic objects. For a chat-completions request none of that
-applies (the params declare no alias or format) and `ChatOpenAI._get_request_payload` has
-already built plain JSON, so the walk returns what it was given: about 0.8 ms of CPU per model
-call in a profile, more than the rest of the request (issue #7). This module sends the same
-body with the same request options through the SDK's own `post`, which keeps its retries, auth
-and default headers, error mapping and streaming response. Anything this module cannot vouch
-for (an unknown argument, a value that is not plain JSON, an SDK whose internals differ) goes
-through `create` as before.
+`streamed_completion` sends a chat-completions payload untransformed: `AsyncCompletions.create`
+first runs the payload through the SDK's `transform`, which walks every message and tool against
+the request's TypedDicts; for a chat-completions request built by `ChatOpenAI` (plain JSON, no
+aliased or formatted field) the walk returns what it was given, about 0.8 ms of CPU per model
+call. The same body goes with the same request options through the SDK's own `post` (its
+retries, auth, headers, error mapping and streaming response); anything this module cannot
+vouch for goes through `create`.
+
+`aiohttp_body` reads a streamed body over the SDK's aiohttp transport from aiohttp's own
+reader, skipping httpx's four async generators per chunk.
+
+Private names of openai (pyproject caps openai below its next minor version):
+- `openai._base_client.make_request_options`, `openai._constants.RAW_RESPONSE_HEADER`,
+  `openai._response.AsyncResponseContextManager` and `AsyncCompletions._post`: what
+  `with_streaming_response.create` itself calls after the transform;
+- `openai._vendor.httpx_aiohttp` (`AiohttpResponseStream`, `map_aiohttp_exceptions`), the
+  response stream's `_stream` and that stream's `_aiohttp_response`: the aiohttp response
+  under the SDK's httpx response, and the httpx errors the SDK maps aiohttp's to.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import openai
@@ -65,6 +73,43 @@ def streamed_completion(completions: AsyncCompletions, payload: Mapping[str, Any
         stream_cls=openai.AsyncStream[ChatCompletionChunk],
     )
     return AsyncResponseContextManager(request)
+
+
+def aiohttp_vendored() -> bool:
+    """Whether the SDK's vendored aiohttp transport (`DefaultAioHttpClient`'s) is importable."""
+    try:
+        import aiohttp  # noqa: F401
+        from openai._vendor import httpx_aiohttp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def aiohttp_body(response: Any) -> AsyncIterator[bytes] | None:
+    """The body of an SDK response read from aiohttp's own reader, or None when `response` is
+    not an unread, unencoded response of the SDK's aiohttp transport."""
+    try:
+        from openai._vendor.httpx_aiohttp.transport import AiohttpResponseStream
+    except ImportError:  # no aiohttp, or an SDK without this transport
+        return None
+    stream = getattr(getattr(response, "stream", None), "_stream", None)
+    if not isinstance(stream, AiohttpResponseStream) or response.is_stream_consumed:
+        return None
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return None  # httpx decodes it (the transport leaves bodies compressed)
+    aiohttp_response = getattr(stream, "_aiohttp_response", None)
+    if aiohttp_response is None:
+        return None
+    response.is_stream_consumed = True  # what `aiter_bytes` notes: it cannot be read again
+    return _aiohttp_chunks(aiohttp_response)
+
+
+async def _aiohttp_chunks(aiohttp_response: Any) -> AsyncIterator[bytes]:
+    from openai._vendor.httpx_aiohttp.transport import map_aiohttp_exceptions
+
+    with map_aiohttp_exceptions():  # the httpx errors the SDK's own reading raises
+        async for chunk in aiohttp_response.content.iter_any():
+            yield chunk
 
 
 def _is_direct(payload: Mapping[str, Any]) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from typing import cast
+
 from ag_ui.core import BaseEvent, RunAgentInput, UserMessage
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -29,7 +32,7 @@ async def test_the_text_streamed_before_a_stop_becomes_the_assistant_message() -
     agent = Agent(model=model)
     agent.use_checkpointer(InMemorySaver())
     seen: list[BaseEvent] = []
-    events = agent.run(run_input("r1", "u1", "hi"))
+    events = cast("AsyncGenerator[BaseEvent]", agent.run(run_input("r1", "u1", "hi")))
     async for event in events:
         seen.append(event)
         if len(streamed_texts(seen)) == 1 and len(streamed_texts(seen)[0][1]) > 10:

@@ -16,10 +16,14 @@ from copilot_runtime.app.run_events import made_message_ids
 
 
 def messages_before_run(
-    stored: Sequence[Message], anchor: str | None, events: Sequence[BaseEvent]
+    stored: Sequence[Message], anchor: Message | None, events: Sequence[BaseEvent]
 ) -> list[Message]:
-    """The stored messages the run did not make (`events`: those of the run known so far)."""
+    """The stored messages the run did not make (`events`: those of the run known so far),
+    and its anchor when the thread does not hold it yet (the run has only just started)."""
     ids = [message.id for message in stored]
-    kept = list(stored[: ids.index(anchor) + 1]) if anchor in ids else list(stored)
+    if anchor is not None and anchor.id in ids:
+        kept = list(stored[: ids.index(anchor.id) + 1])
+    else:
+        kept = [*stored, anchor] if anchor is not None else list(stored)
     made = made_message_ids(events)
     return [message for message in kept if message.id not in made]

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from ag_ui.core import (
     BaseEvent,
     EventType,
+    Message,
     TextMessageContentEvent,
     ToolCallArgsEvent,
 )
@@ -45,8 +46,8 @@ class RunEvents:
 
     __slots__ = ("_bytes", "_events", "_first", "_is_over", "_waiters", "anchor", "max_bytes")
 
-    def __init__(self, max_bytes: int, anchor: str | None = None) -> None:
-        """`anchor`: the id of the last message the run was given (where its own begin)."""
+    def __init__(self, max_bytes: int, anchor: Message | None = None) -> None:
+        """`anchor`: the last message the run was given (its own messages come after it)."""
         self.max_bytes = max_bytes
         self.anchor = anchor
         self._events: list[tuple[BaseEvent, int]] = []
@@ -54,7 +55,7 @@ class RunEvents:
         """The index in the run of `_events[0]`: above 0 once the oldest were dropped."""
         self._bytes = 0
         self._is_over = False
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters: list[asyncio.Future[bool]] = []
 
     @property
     def is_whole(self) -> bool:
@@ -120,13 +121,28 @@ class RunEvents:
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+            _settle(waiter, True)
 
-    async def _wait(self) -> None:
-        waiter = asyncio.get_running_loop().create_future()
+    async def _wait(self, patience: float | None) -> bool:
+        """Until something happens (True) or `patience` goes by (False); a timer rather than
+        a task per wait, since a reader waits once per batch."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
         self._waiters.append(waiter)
-        await waiter
+        if patience is None:
+            await waiter
+            return True
+        timer = loop.call_later(patience, _settle, waiter, False)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+        return waiter.result()
+
+
+def _settle(waiter: asyncio.Future[bool], woken: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(woken)
 
 
 class RunReader:
@@ -154,8 +170,9 @@ class RunReader:
         self.position += len(events)
         return events
 
-    async def batch(self) -> list[BaseEvent] | None:
-        """The events waiting (at least one), once there are; None after the last one.
+    async def batch(self, patience: float | None = None) -> list[BaseEvent] | None:
+        """The events waiting (at least one), once there are; None after the last one; an
+        empty list when `patience` seconds went by without any.
 
         Raises:
             Overflowed: some it had not read were dropped.
@@ -165,7 +182,8 @@ class RunReader:
                 return events
             if self._log.is_over:
                 return None
-            await self._log._wait()
+            if not await self._log._wait(patience):
+                return []
 
     async def batches(self) -> AsyncIterator[list[BaseEvent]]:
         """Every batch until the run's end."""

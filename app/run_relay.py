@@ -11,7 +11,7 @@ Where the stream lives:
   polling (every RELAY_POLL_SECONDS while a follower waits).
 - Redis, when REDIS_URL is set: a Redis stream per follower, read with a blocking XREAD.
 
-Records are JSON: the first is `{"anchor": id}` (the last message the run was given), then
+Records are JSON: the first is `{"anchor": message}` (the last message the run was given), then
 `{"events": [...]}` batches, then `{"end": "finished" | "overflowed"}`.
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ag_ui.core import BaseEvent, Event
+from ag_ui.core import BaseEvent, Event, Message
 from pydantic import TypeAdapter
 
 from copilot_runtime.actions import failure_summary
@@ -55,6 +55,7 @@ START = "0"
 """The position before a stream's first record."""
 
 _EVENT: TypeAdapter[BaseEvent] = TypeAdapter(Event)
+_MESSAGE: TypeAdapter[Message] = TypeAdapter(Message)
 
 
 class RelayStore(Protocol):
@@ -78,7 +79,7 @@ class RelayStore(Protocol):
 class RelayedRun:
     """What a follower is told of the run before its events."""
 
-    anchor: str | None
+    anchor: Message | None
     batches: AsyncIterator[list[BaseEvent]]
 
 
@@ -88,7 +89,9 @@ async def publish(reader: RunReader, store: RelayStore, stream: str) -> None:
     One write at a time: whatever the run made meanwhile goes into the next one.
     """
     seq = 1
-    await store.append(stream, seq, json.dumps({"anchor": reader.log.anchor}))
+    anchor = reader.log.anchor
+    header = {"anchor": anchor.model_dump(mode="json", by_alias=True) if anchor else None}
+    await store.append(stream, seq, json.dumps(header))
     end = "finished"
     try:
         async for batch in reader.batches():
@@ -116,7 +119,7 @@ async def follow(
     position, body = records[0]
     anchor = json.loads(body).get("anchor")
     return RelayedRun(
-        anchor=anchor if isinstance(anchor, str) else None,
+        anchor=_MESSAGE.validate_python(anchor) if anchor is not None else None,
         batches=_batches(store, stream, position, records[1:]),
     )
 

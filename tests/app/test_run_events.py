@@ -93,3 +93,11 @@ def test_the_messages_a_run_makes_are_named_by_its_events() -> None:
         ToolCallResultEvent(message_id="tool1", tool_call_id="c1", content="x", role="tool"),
     ]
     assert made_message_ids(events) == {"a1", "a2", "tool1"}
+
+
+async def test_a_reader_waiting_past_its_timeout_gets_an_empty_batch() -> None:
+    log = RunEvents(max_bytes=1 << 20)
+    reader = log.reader()
+    assert await reader.batch(patience=0.01) == []
+    log.append(tokens(1))
+    assert len(await reader.batch(patience=10) or []) == 1

@@ -16,6 +16,7 @@ from ag_ui.core import (
     TextMessageContentEvent,
     TextMessageEndEvent,
     TextMessageStartEvent,
+    UserMessage,
 )
 
 from copilot_runtime.app.run_events import RunEvents
@@ -24,6 +25,7 @@ from copilot_runtime.app.settings import Settings
 from tests.postgres import DATABASE_URL, needs_postgres
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+QUESTION = UserMessage(id="u1", role="user", content="hi")
 
 
 def _redis_up() -> bool:
@@ -68,7 +70,7 @@ async def test_a_follower_that_joins_mid_run_reads_it_from_the_start_to_the_end(
     kind: str, tmp_path: Path
 ) -> None:
     run = the_run(20)
-    log = RunEvents(max_bytes=1 << 20, anchor="u1")
+    log = RunEvents(max_bytes=1 << 20, anchor=QUESTION)
     for event in run[:8]:  # the run is under way when the follower asks
         log.append([event])
     stream = uuid.uuid4().hex
@@ -76,7 +78,7 @@ async def test_a_follower_that_joins_mid_run_reads_it_from_the_start_to_the_end(
         publishing = asyncio.create_task(publish(log.reader(), store, stream))
         followed = await follow(store, stream)
         assert followed is not None
-        assert followed.anchor == "u1"
+        assert followed.anchor == QUESTION
 
         async def rest_of_run() -> None:
             for event in run[8:]:

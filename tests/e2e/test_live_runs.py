@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from copilot_runtime.testing import (
     sse_events,
     stream_problems,
 )
+from tests.e2e.conftest import run_node
 
 WORDS = [f"w{i}" for i in range(40)]
 ANSWER = " ".join(WORDS)
@@ -150,3 +152,16 @@ async def test_with_cancel_a_client_that_leaves_ends_its_run() -> None:
             assert len(joined) == 4  # the stored thread only: no run to follow
             assert snapshot_texts(joined) == [("user", "hi")]
             assert text_of(joined) == ""
+
+
+async def test_published_core_reloading_mid_answer_shows_the_whole_answer(tmp_path: Path) -> None:
+    async with serve(slow_runtime(), settings=settings_for_tests()) as base:
+        url = f"{base}/api/copilotkit"
+        async with httpx.AsyncClient(timeout=30) as client:
+            await read_tokens(client, url, run_body("Tell me everything", thread_id="core"), 10)
+        # The reloaded page: @copilotkit/core connects to its thread while the answer streams.
+        scenario = {"threadId": "core", "connectOnly": True}
+        page = await asyncio.to_thread(run_node, "copilotkit_core.mjs", url, scenario, tmp_path)
+    shown = [(m["role"], m.get("content")) for m in page["messages"]]
+    assert shown == [("user", "Tell me everything"), ("assistant", ANSWER)]
+    assert page["connectEvents"][-1]["type"] == "RUN_FINISHED"

@@ -313,7 +313,8 @@ def _problem(detail: Any) -> str:
     if name not in Settings.model_fields:
         return message
     given = detail.get("input")
-    shown = "" if name == "database_url" or isinstance(given, dict) else f" (got {given!r})"
+    secret = name in ("database_url", "redis_url")  # URLs that may carry a password
+    shown = "" if secret or isinstance(given, dict) else f" (got {given!r})"
     flag = "--" + name.replace("_", "-")
     return f"{flag} ({_environment_name(name)}): {message}{shown}"
 

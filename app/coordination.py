@@ -2,8 +2,8 @@
 
 In one process an in-memory set is enough. Workers sharing PostgreSQL coordinate through it,
 with no other broker: a session advisory lock per running thread (released by PostgreSQL itself
-if the worker dies, so a crash never leaves a thread busy) and LISTEN/NOTIFY to carry a stop
-to the worker streaming the run.
+if the worker dies, so a crash never leaves a thread busy) and LISTEN/NOTIFY to carry a stop,
+or a request to relay the run to a follower (app/run_relay.py), to the worker running it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ logger = logging.getLogger(__name__)
 
 StopHandler = Callable[[str, str, str | None], bool]
 """(agent_id, thread_id, run_id) -> whether a run was stopped here."""
+FollowHandler = Callable[[str, str], None]
+"""(thread_id, stream) -> relay the thread's run, if it runs here, to the relay `stream`."""
 STOP_CHANNEL = "copilot_runtime_stop"
+FOLLOW_CHANNEL = "copilot_runtime_follow"
+
+
+def _ignore_follow(thread_id: str, stream: str) -> None:
+    """No relay to write to: a follower gives up after its wait."""
 
 
 class RunCoordinator(Protocol):
@@ -37,6 +44,11 @@ class RunCoordinator(Protocol):
 
     async def stop_elsewhere(self, agent_id: str, thread_id: str, run_id: str | None) -> bool:
         """Ask other workers to stop the thread's run; True if one is running somewhere."""
+        ...
+
+    async def follow_elsewhere(self, thread_id: str, stream: str) -> bool:
+        """Ask the worker running the thread to relay its run to `stream`; False when no
+        other worker runs it."""
         ...
 
     async def close(self) -> None:
@@ -66,6 +78,10 @@ class LocalCoordinator:
         """See RunCoordinator."""
         return False
 
+    async def follow_elsewhere(self, thread_id: str, stream: str) -> bool:
+        """See RunCoordinator."""
+        return False
+
     async def close(self) -> None:
         """See RunCoordinator."""
 
@@ -81,18 +97,23 @@ class PostgresCoordinator:
         self._listener = listener
         self._listening: asyncio.Task[None] | None = None
 
-    async def listen(self, on_stop: StopHandler) -> None:
-        """Relay stops from other workers to `on_stop` (subscribed before this returns)."""
+    async def listen(self, on_stop: StopHandler, on_follow: FollowHandler = _ignore_follow) -> None:
+        """Relay stops and follow requests from other workers to `on_stop` and `on_follow`
+        (subscribed before this returns)."""
         await self._listener.execute(f"LISTEN {STOP_CHANNEL}")
-        self._listening = asyncio.create_task(self._relay(on_stop))
+        await self._listener.execute(f"LISTEN {FOLLOW_CHANNEL}")
+        self._listening = asyncio.create_task(self._relay(on_stop, on_follow))
 
-    async def _relay(self, on_stop: StopHandler) -> None:
+    async def _relay(self, on_stop: StopHandler, on_follow: FollowHandler) -> None:
         async for notice in self._listener.notifies():
             try:
                 message = json.loads(notice.payload)
-                on_stop(message["agentId"], message["threadId"], message.get("runId"))
+                if notice.channel == FOLLOW_CHANNEL:
+                    on_follow(message["threadId"], message["stream"])
+                else:
+                    on_stop(message["agentId"], message["threadId"], message.get("runId"))
             except (ValueError, KeyError, TypeError) as error:
-                logger.warning("ignored a malformed stop notice: %s", failure_summary(error))
+                logger.warning("ignored a malformed notice: %s", failure_summary(error))
 
     async def claim(self, thread_id: str) -> bool:
         """Local first (a session may take its own advisory lock twice), then PostgreSQL."""
@@ -113,13 +134,21 @@ class PostgresCoordinator:
     async def stop_elsewhere(self, agent_id: str, thread_id: str, run_id: str | None) -> bool:
         """Notify every worker; the one streaming the run ends it within a round trip."""
         payload = json.dumps({"agentId": agent_id, "threadId": thread_id, "runId": run_id})
+        return await self._notify_runner(thread_id, STOP_CHANNEL, payload)
+
+    async def follow_elsewhere(self, thread_id: str, stream: str) -> bool:
+        """Notify every worker; the one running the thread starts relaying it."""
+        payload = json.dumps({"threadId": thread_id, "stream": stream})
+        return await self._notify_runner(thread_id, FOLLOW_CHANNEL, payload)
+
+    async def _notify_runner(self, thread_id: str, channel: str, payload: str) -> bool:
         running = not await self._lock_query(
             "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", thread_id
         )
         if not running:
             await self._lock_query("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", thread_id)
             return False
-        await self._lock_query("SELECT pg_notify(%s, %s) IS NULL", STOP_CHANNEL, payload)
+        await self._lock_query("SELECT pg_notify(%s, %s) IS NULL", channel, payload)
         return True
 
     async def _lock_query(self, query: str, *params: str) -> bool:
@@ -138,12 +167,14 @@ class PostgresCoordinator:
         await self._locks.close()
 
 
-async def open_postgres_coordinator(database_url: str, on_stop: StopHandler) -> PostgresCoordinator:
+async def open_postgres_coordinator(
+    database_url: str, on_stop: StopHandler, on_follow: FollowHandler = _ignore_follow
+) -> PostgresCoordinator:
     """Connect (two connections per worker, whatever the number of runs) and start listening."""
     import psycopg
 
     locks = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
     listener = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
     coordinator = PostgresCoordinator(LocalCoordinator(), locks, listener)
-    await coordinator.listen(on_stop)
+    await coordinator.listen(on_stop, on_follow)
     return coordinator

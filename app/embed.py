@@ -25,6 +25,7 @@ from copilot_runtime.app.playground import playground_router
 from copilot_runtime.app.protocols.agui.router import agui_router
 from copilot_runtime.app.protocols.graphql import graphql_router
 from copilot_runtime.app.protocols.remote import remote_router
+from copilot_runtime.app.run_relay import open_relay
 from copilot_runtime.app.runs import RunRegistry
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.server import Server
@@ -129,17 +130,22 @@ async def open_resources(server: Server) -> AsyncIterator[None]:
             stack.enter_context(user_failure_messages())
             logger.warning(DEBUG_NOTICE)
         runtime.use_checkpointer(checkpointer)
+        server.relay = await stack.enter_async_context(open_relay(settings))
         if settings.database_url:
             server.coordinator = await open_postgres_coordinator(
-                settings.database_url, server.registry.stop
+                settings.database_url, server.registry.stop, server.relay_run
             )
             stack.push_async_callback(server.coordinator.close)
         elif settings.threads_path != MEMORY and HAS_FILE_LOCKS:
             # Other processes may serve the same file (`serve --workers N`, or two servers).
             server.coordinator = await open_sqlite_coordinator(
-                settings.threads_path, server.registry.stop
+                settings.threads_path, server.registry.stop, server.relay_run
             )
             stack.push_async_callback(server.coordinator.close)
+        # Closed first: runs finish (or are stopped) while what they write to is still open.
+        stack.push_async_callback(
+            server.owned.shut_down, server.registry, settings.shutdown_grace_seconds
+        )
         logger.info("model: %s; agents: %s", runtime.model_label, ", ".join(runtime.agents))
         if runtime.is_offline_demo:
             logger.warning(OFFLINE_NOTICE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from copilot_runtime.app.run_events import RunEvents
 from copilot_runtime.app.run_log import RunTally
 
 
@@ -20,6 +21,10 @@ class ActiveRun:
     """Its thread was freed; freeing it again could free a newer run's claim."""
     tally: RunTally | None = None
     """What it did, for the line logged when it ends; None until it has started."""
+    events: RunEvents | None = None
+    """What it has sent, for every client that follows it; None until it has started."""
+    driver: asyncio.Task[None] | None = None
+    """The server's task that reads the run into `events` (app/owned_runs.py)."""
 
 
 @dataclass(slots=True)
@@ -52,6 +57,15 @@ class RunRegistry:
         for run in matching:
             run.stopped.set()
         return bool(matching)
+
+    def following(self, thread_id: str) -> ActiveRun | None:
+        """The thread's newest run that clients can follow, if one runs in this process."""
+        runs = [run for run in self._runs.get(thread_id, ()) if run.events is not None]
+        return runs[-1] if runs else None
+
+    def all(self) -> list[ActiveRun]:
+        """Every run in progress here."""
+        return [run for runs in self._runs.values() for run in runs]
 
     def is_running(self, thread_id: str) -> bool:
         """Whether a run is streaming on this thread in this process."""

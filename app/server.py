@@ -1,18 +1,21 @@
 """Server, start_run and the end of a run, shared by every wire protocol.
 
 `start_run` is the one place a run starts (its thread entered, registered, its production
-started: app/streaming.py) and `_release` the one place it ends (unregistered, its thread
-freed, its log line written), whichever protocol asked for it and however it ended."""
+started: app/streaming.py, and its events read by a task of the server into the run's log:
+app/owned_runs.py) and `_end` the one place it ends (a stopped run's text kept, unregistered,
+its thread freed, its log line written), whichever protocol asked for it and however it
+ended. The response that started the run is one reader of its log among any others."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from functools import partial
 
 import anyio
-from ag_ui.core import RunAgentInput
+from ag_ui.core import Message, RunAgentInput
 
 from copilot_runtime.actions import (
     ActionContext,
@@ -22,12 +25,16 @@ from copilot_runtime.actions import (
 )
 from copilot_runtime.app.coordination import LocalCoordinator, RunCoordinator
 from copilot_runtime.app.errors import InternalError, NotFoundError, ProtocolError
+from copilot_runtime.app.owned_runs import OwnedRuns, with_keepalives
 from copilot_runtime.app.ownership import Caller, enter_thread
+from copilot_runtime.app.run_events import RunEvents
 from copilot_runtime.app.run_log import RunTally, log_run_end
+from copilot_runtime.app.run_relay import RelayStore
 from copilot_runtime.app.runs import ActiveRun, RunRegistry
 from copilot_runtime.app.runtime import CopilotRuntime, ServedAgent
 from copilot_runtime.app.settings import Settings
-from copilot_runtime.app.streaming import Batch, Production, consume, produce
+from copilot_runtime.app.stopped_answer import keep_stopped_answer
+from copilot_runtime.app.streaming import Batch, consume, produce
 from copilot_runtime.app.threads import ThreadStore
 
 logger = logging.getLogger(__name__)
@@ -45,8 +52,17 @@ class Server:
     """Replaced at start-up by the PostgreSQL one when workers share a database."""
     threads: ThreadStore | None = None
     """Thread metadata, opened at start-up."""
+    relay: RelayStore | None = None
+    """Where runs are relayed to other workers' followers (app/run_relay.py), opened at
+    start-up; None when no other worker can share the thread store."""
+    owned: OwnedRuns = field(default_factory=OwnedRuns)
+    """The tasks that drive this worker's runs."""
     is_open: bool = False
     """Whether the resources above are open (the host app's lifespan is running)."""
+
+    def relay_run(self, thread_id: str, stream: str) -> None:
+        """Another worker's follower asked for the thread's run (if it runs here)."""
+        self.owned.relay(self.registry, self.relay, thread_id, stream)
 
     async def stop(self, agent_id: str, thread_id: str, run_id: str | None) -> bool:
         """Stop the thread's run, here or in another worker."""
@@ -64,33 +80,39 @@ class Server:
 
 @dataclass(frozen=True, slots=True)
 class StartedRun:
-    """A run whose first event exists: read its batches once, then release it."""
+    """A run whose first event exists, driven by the server: follow it, then let go of it."""
 
     active: ActiveRun
     server: Server
-    production: Production
-    stop_id: str
-    """Ids for what a stop makes up (the results of calls it cuts short)."""
+    leaves_with_client: bool
+    """Whether the run is stopped when the client that started it goes away."""
 
     def batches(self) -> AsyncGenerator[Batch]:
-        """The events (None marks a keep-alive) in lists of those ready together."""
-        return consume(
-            self.production,
-            self.active,
-            keepalive_seconds=self.server.settings.keepalive_seconds,
-            new_id=self.stop_id,
-            on_end=partial(_release, self.server, self.active),
-        )
+        """The run's events from its start (None marks a keep-alive), in lists of those ready
+        together, as the starting client reads them."""
+        events = self.active.events
+        assert events is not None  # set by start_run
+        return with_keepalives(events.reader(), self.server.settings.keepalive_seconds)
 
     async def release(self) -> None:
-        """Free the thread (however the response ended, even if it never started streaming).
-
-        The run is stopped first if it still runs: a response that never streamed never
-        reached `consume`'s own clean-up, and a thread must not be freed under a live run.
-        """
+        """The starting client's response has ended (however it did, even unstarted): the
+        run goes on without it, or is cancelled and its thread freed when it leaves with it."""
+        driver = self.active.driver
+        if driver is None or not self.leaves_with_client or driver.done():
+            return
+        driver.cancel()
         with anyio.CancelScope(shield=True):
-            await self.production.stop()
-        await _release(self.server, self.active)
+            await asyncio.wait([driver])
+
+
+async def _end(server: Server, active: ActiveRun, agent: ServedAgent) -> None:
+    """The run's production has stopped: keep what a stopped run showed, then release it."""
+    if active.stopped.is_set() and active.events is not None and not active.released:
+        if active.events.is_whole:
+            await keep_stopped_answer(agent, active.thread_id, active.events.events())
+        else:
+            logger.warning("a stopped run outgrew COPILOT_RUN_BUFFER_BYTES: its text is not kept")
+    await _release(server, active)
 
 
 async def _release(server: Server, active: ActiveRun) -> None:
@@ -118,10 +140,13 @@ async def start_run(
     context: ActionContext,
     *,
     protocol: str = "rest",
+    leaves_with_client: bool | None = None,
 ) -> StartedRun:
     """Start a run and wait for its first event, so that failures before it are HTTP errors.
 
     `protocol` names how the client asked, for the line logged when the run ends.
+    `leaves_with_client`: whether the run stops when its client goes away (protocols whose
+    clients stop a run by leaving say True); None: as COPILOT_ON_DISCONNECT says.
 
     Raises:
         NotFoundError: unknown agent.
@@ -154,7 +179,24 @@ async def start_run(
         await _release(server, active)
         raise
     active.tally = tally
-    return StartedRun(active=active, server=server, production=production, stop_id=server.new_id())
+    settings = server.settings
+    active.events = RunEvents(settings.run_buffer_bytes, anchor=_anchor(run_input))
+    batches = consume(
+        production,
+        active,
+        keepalive_seconds=settings.keepalive_seconds,
+        new_id=server.new_id(),
+        on_end=partial(_end, server, active, agent),
+    )
+    server.owned.start(active, batches, settings.run_buffer_bytes)
+    if leaves_with_client is None:
+        leaves_with_client = settings.on_disconnect == "cancel"
+    return StartedRun(active=active, server=server, leaves_with_client=leaves_with_client)
+
+
+def _anchor(run_input: RunAgentInput) -> Message | None:
+    """The last message the run was given: its own messages come after it in the thread."""
+    return run_input.messages[-1] if run_input.messages else None
 
 
 def _title(run_input: RunAgentInput) -> str:

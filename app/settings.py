@@ -104,6 +104,20 @@ class Settings(BaseSettings):
     """Seconds of silence in a stream before a keep-alive is sent."""
     busy_thread: Literal["reject", "supersede"] = "reject"
     """A run on a thread that is already running: refuse it (409) or stop the old one first."""
+    on_disconnect: Literal["continue", "cancel"] = "continue"
+    """When the client that started a run goes away: the run goes on to its end (continue: a
+    reload or another tab follows it with connect) or is stopped (cancel: saves model calls)."""
+    run_buffer_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    """The most of a running run's events kept for clients that join it (their JSON size);
+    past it a connect gets the stored messages only. Freed when the run ends."""
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    """On shutdown, how long running runs may go on before they are stopped as /stop would."""
+    # The conventional name, without the prefix, as DATABASE_URL.
+    redis_url: str | None = Field(default=None, validation_alias="redis_url")
+    """redis://... relays runs between workers through Redis streams (a connect on one worker
+    follows a run on another); unset, through the thread store's database."""
+    redis_prefix: str = "copilot-runtime:"
+    """The prefix of the Redis keys the runtime writes."""
     rest_routes: bool = True
     """Serve the REST routes (/info, /agent/..., /threads); without them only the single-route
     envelope (POST to the base path) answers."""

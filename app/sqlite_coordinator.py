@@ -5,8 +5,9 @@ A running thread holds a lock on one byte of a file beside the database (`thread
 as SQLite keeps `-wal` and `-shm` files beside it), at an offset drawn from the thread id. The
 kernel takes a dead process's locks away, so a crashed worker never leaves a thread busy (as
 PostgreSQL's session locks, app/coordination.py). A stop for a run in another worker is a row
-in the database's `copilot_stops` table; each worker reads the new rows every
-STOP_POLL_SECONDS while it has runs, and stops those that are its own.
+in the database's `copilot_stops` table, and a request to relay a run to a follower
+(app/run_relay.py) a row of `copilot_follows`; each worker reads the new rows every
+STOP_POLL_SECONDS while it has runs, and acts on those of its own runs.
 
 POSIX locks belong to a process, not to a file handle, so a worker's own runs are told apart
 by the local set first; and they drop when any handle of the file closes, so the lock file is
@@ -24,7 +25,7 @@ import time
 from typing import Any
 
 from copilot_runtime.actions import failure_summary
-from copilot_runtime.app.coordination import LocalCoordinator, StopHandler
+from copilot_runtime.app.coordination import FollowHandler, LocalCoordinator, StopHandler
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,14 @@ CREATE TABLE IF NOT EXISTS copilot_stops (
     created_at REAL NOT NULL
 )
 """
+FOLLOWS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS copilot_follows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    thread_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    created_at REAL NOT NULL
+)
+"""
 
 
 def lock_offset(thread_id: str) -> int:
@@ -70,13 +79,18 @@ class SqliteCoordinator:
         self._busy: set[str] = set()
         self._polling: asyncio.Task[None] | None = None
         self._seen = 0
+        self._seen_follows = 0
 
-    async def listen(self, on_stop: StopHandler) -> None:
-        """Relay stops written by other workers to `on_stop` (those written from now on)."""
+    async def listen(self, on_stop: StopHandler, on_follow: FollowHandler | None = None) -> None:
+        """Relay stops and follow requests written by other workers to `on_stop` and
+        `on_follow` (those written from now on)."""
         await self._db.execute(SCHEMA)
+        await self._db.execute(FOLLOWS_SCHEMA)
         rows = await self._db.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM copilot_stops")
         self._seen = int(next(iter(rows))[0])
-        self._polling = asyncio.create_task(self._poll(on_stop))
+        rows = await self._db.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM copilot_follows")
+        self._seen_follows = int(next(iter(rows))[0])
+        self._polling = asyncio.create_task(self._poll(on_stop, on_follow))
 
     async def claim(self, thread_id: str) -> bool:
         """See RunCoordinator: this process first, then the lock every worker sees."""
@@ -109,6 +123,19 @@ class SqliteCoordinator:
         )
         return True
 
+    async def follow_elsewhere(self, thread_id: str, stream: str) -> bool:
+        """Ask the worker whose lock holds the thread, if one does, to relay its run."""
+        if thread_id in self._busy:
+            return False
+        if self._lock(thread_id):
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_UN, 1, lock_offset(thread_id))
+            return False
+        await self._db.execute(
+            "INSERT INTO copilot_follows (thread_id, stream, created_at) VALUES (?, ?, ?)",
+            (thread_id, stream, time.time()),
+        )
+        return True
+
     def _lock(self, thread_id: str) -> bool:
         try:
             fcntl.lockf(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, lock_offset(thread_id))
@@ -116,13 +143,15 @@ class SqliteCoordinator:
             return False
         return True
 
-    async def _poll(self, on_stop: StopHandler) -> None:
+    async def _poll(self, on_stop: StopHandler, on_follow: FollowHandler | None) -> None:
         while True:
             await asyncio.sleep(STOP_POLL_SECONDS)
             if not self._busy:
                 continue
             try:
                 await self._read_stops(on_stop)
+                if on_follow is not None:
+                    await self._read_follows(on_follow)
             except Exception as error:  # noqa: BLE001  # a bad poll must not end the polling
                 logger.warning("could not read stops: %s", failure_summary(error))
 
@@ -141,6 +170,21 @@ class SqliteCoordinator:
                 (time.time() - STOP_KEEP_SECONDS,),
             )
 
+    async def _read_follows(self, on_follow: FollowHandler) -> None:
+        rows = await self._db.execute_fetchall(
+            "SELECT id, thread_id, stream FROM copilot_follows WHERE id > ? ORDER BY id",
+            (self._seen_follows,),
+        )
+        for follow_id, thread_id, stream in rows:
+            self._seen_follows = max(self._seen_follows, int(follow_id))
+            if thread_id in self._busy:
+                on_follow(thread_id, stream)
+        if rows:
+            await self._db.execute(
+                "DELETE FROM copilot_follows WHERE created_at < ?",
+                (time.time() - STOP_KEEP_SECONDS,),
+            )
+
     async def close(self) -> None:
         """Stop polling; closing the lock file lets go of every lock this process held."""
         if self._polling is not None:
@@ -151,7 +195,9 @@ class SqliteCoordinator:
         await self._db.close()
 
 
-async def open_sqlite_coordinator(path: str, on_stop: StopHandler) -> SqliteCoordinator:
+async def open_sqlite_coordinator(
+    path: str, on_stop: StopHandler, on_follow: FollowHandler | None = None
+) -> SqliteCoordinator:
     """Coordinate through the SQLite file at `path` (and its lock file), relaying stops."""
     import aiosqlite
 
@@ -163,7 +209,7 @@ async def open_sqlite_coordinator(path: str, on_stop: StopHandler) -> SqliteCoor
         raise
     coordinator = SqliteCoordinator(LocalCoordinator(), lock_fd, connection)
     try:
-        await coordinator.listen(on_stop)
+        await coordinator.listen(on_stop, on_follow)
     except BaseException:
         await coordinator.close()
         raise

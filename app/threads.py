@@ -207,7 +207,9 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return updated_at, thread_id
 
 
-class _Sqlite:
+class SqliteDatabase:
+    """The Database calls on an aiosqlite connection."""
+
     # One trip to aiosqlite's thread per statement instead of two (app/sqlite.py).
     def __init__(self, connection: Any) -> None:
         self._connection = connection
@@ -226,7 +228,9 @@ class _Sqlite:
         return [tuple(row) for row in rows]
 
 
-class _Postgres:
+class PostgresDatabase:
+    """The Database calls on a psycopg pool (autocommit connections)."""
+
     def __init__(self, pool: Any) -> None:
         self._pool = pool
 
@@ -250,7 +254,7 @@ async def open_thread_store(settings: Settings) -> AsyncIterator[ThreadStore]:
             settings.database_url, min_size=1, max_size=4, kwargs={"autocommit": True}, open=False
         )
         async with pool:
-            store = ThreadStore(_Postgres(pool))
+            store = ThreadStore(PostgresDatabase(pool))
             await store.setup()
             yield store
         return
@@ -261,6 +265,6 @@ async def open_thread_store(settings: Settings) -> AsyncIterator[ThreadStore]:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(path) as connection:
         await set_synchronous(connection, settings.sqlite_synchronous)
-        store = ThreadStore(_Sqlite(connection))
+        store = ThreadStore(SqliteDatabase(connection))
         await store.setup()
         yield store

@@ -62,7 +62,8 @@ def test_every_setting_is_a_flag_and_an_environment_variable(
     text = " ".join(help_text(capsys, "serve", "--help").split())  # unwrapped
     for name, field in Settings.model_fields.items():
         flag = "--" + name.replace("_", "-")
-        variable = "DATABASE_URL" if name == "database_url" else f"COPILOT_{name.upper()}"
+        unprefixed = name in ("database_url", "redis_url")  # the conventional names
+        variable = name.upper() if unprefixed else f"COPILOT_{name.upper()}"
         assert re.search(rf"{flag}\b", text), flag
         assert f"[env: {variable}]" in text, variable
         assert field.description, f"{name} has no help text"

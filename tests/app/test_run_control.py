@@ -21,7 +21,7 @@ from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.runtime import CopilotRuntime
 from copilot_runtime.app.server import Server, start_run
 from copilot_runtime.app.streaming import events_of
-from copilot_runtime.testing import ScriptedChatModel
+from copilot_runtime.testing import ScriptedChatModel, reply
 from tests.app.conftest import (
     BASE,
     body,
@@ -80,7 +80,7 @@ async def test_stop_ends_the_open_stream_cleanly_and_cancels_the_work() -> None:
 
 async def test_response_that_never_streams_stops_its_run_before_freeing_the_thread() -> None:
     hang = Hang()
-    app = create_app(hanging_runtime(hang), settings())
+    app = create_app(hanging_runtime(hang), settings(on_disconnect="cancel"))
     async with app.router.lifespan_context(app):
         server = server_of_app(app)
         request = run_input_from_body(body())
@@ -97,8 +97,10 @@ async def test_response_that_never_streams_stops_its_run_before_freeing_the_thre
 async def test_thread_is_free_when_the_events_end_before_the_response_closes() -> None:
     # CopilotKit sends the next run the moment one ends (after a frontend action, say); the
     # response closes after its last byte, too late to free the thread for that run.
-    model = ScriptedChatModel([answer("one", id="m1"), answer("two", id="m2")])
-    app = create_app(CopilotRuntime(model=model), settings())
+    # The second answer streams for a while: its run still holds the thread below.
+    long_answer = " ".join(f"w{i}" for i in range(100))
+    model = ScriptedChatModel([answer("one", id="m1"), reply(long_answer)], delay=0.05)
+    app = create_app(CopilotRuntime(model=model), settings(on_disconnect="cancel"))
     async with app.router.lifespan_context(app):
         server = server_of_app(app)
         context = ActionContext(thread_id="t1")

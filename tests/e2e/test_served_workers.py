@@ -20,6 +20,7 @@ import pytest
 
 from copilot_runtime.app.workers import SPREADS_CONNECTIONS
 from tests.e2e.conftest import LiveServer, start_server
+from tests.postgres import DATABASE_URL, needs_postgres
 
 LISTEN, ESTABLISHED = "0A", "01"  # TCP states as /proc/net/tcp writes them
 
@@ -233,3 +234,45 @@ def test_a_killed_worker_leaves_no_thread_busy(two_workers: LiveServer) -> None:
             _wait_for_exit(pid)
         after = second.post("/agent/default/run", json=run_body("t-crash", "hi", "r-2"))
         assert after.status_code == 200, after.text
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_postgres)])
+def two_workers_on_each_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    env = {"COPILOT_WORKERS": "2"}
+    if request.param == "postgres":
+        env["DATABASE_URL"] = DATABASE_URL
+    server = start_server(tmp_path, **env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_sockets_by_worker(server, LISTEN)) < 2:
+            assert time.monotonic() < deadline, server.log.read_text()
+            time.sleep(0.2)
+        yield server
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=20)
+
+
+def test_a_connect_on_the_other_worker_follows_the_run_from_its_start_to_its_end(
+    two_workers_on_each_store: LiveServer,
+) -> None:
+    server = two_workers_on_each_store
+    thread = f"t-follow-{time.monotonic_ns()}"
+    with (
+        clients_of_both_workers(server) as (first, second),
+        first.stream("POST", "/agent/default/run", json=run_body(thread, SLOW, "r1")) as run,
+    ):
+        lines = run.iter_lines()
+        started = events_of(lines, until="TOOL_CALL_END")  # the run is in its long action
+        connect_body = run_body(thread, "", "r-connect") | {"messages": []}
+        with second.stream("POST", "/agent/default/connect", json=connect_body) as joined:
+            followed = joined.iter_lines()
+            replay = events_of(followed, until="RUN_FINISHED")  # the stored thread
+            snapshot = next(e for e in replay if e["type"] == "MESSAGES_SNAPSHOT")
+            assert [m["content"] for m in snapshot["messages"]] == [SLOW]
+            so_far = events_of(followed, until="TOOL_CALL_END")  # relayed from the start
+            assert so_far == started
+            stopped = second.post(f"/agent/default/stop/{thread}", json={})
+            assert stopped.json()["stopped"] is True
+            rest = events_of(lines, until="RUN_FINISHED")
+            assert events_of(followed, until="RUN_FINISHED") == rest

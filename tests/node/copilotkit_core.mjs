@@ -7,6 +7,7 @@
 //   {"transport": "auto"|"single"|"rest", "agentId": "default", "properties": {...}, "headers": {...},
 //    "threadId": "t1",            // explicit thread: set on the agent and hydrated via connectAgent (/connect)
 //    "connect": true|false,       // override whether connectAgent is called (default: threadId given)
+//    "connectOnly": true,         // a page reload: connectAgent, no message sent
 //    "context": [{"description": "...", "value": "..."}],
 //    "frontendTools": [{"name", "description", "parameters": <JSON schema>, "result": <JSON>,
 //                       "followUp": false?, "error": "msg"? (handler throws)}],
@@ -153,7 +154,7 @@ try {
 
   // Like CopilotChat's send: agent.addMessage(user) then copilotkit.runAgent({agent}).
   // runAgent resolves after frontend tools ran and any automatic follow-up runs finished.
-  const turns = Array.isArray(scenario.message) ? scenario.message : [scenario.message ?? ""];
+  const turns = scenario.connectOnly ? [] : Array.isArray(scenario.message) ? scenario.message : [scenario.message ?? ""];
   for (const [i, text] of turns.entries()) {
     agent.addMessage({ id: randomUUID(), role: "user", content: text });
     const run = copilotkit.runAgent({ agent });

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from copilot_runtime.app.body import check_text
 from copilot_runtime.app.context import action_context
 from copilot_runtime.app.errors import BadRequestError
+from copilot_runtime.app.joined_run import live_run, messages_before_run, replay_then_follow
 from copilot_runtime.app.ownership import caller_of, stop_run, visible_thread
 from copilot_runtime.app.protocols.agui.inbound import run_input_from_body
 from copilot_runtime.app.protocols.agui.info import runtime_info
@@ -52,26 +53,35 @@ async def run(
 
 
 async def connect(server: Server, request: Request, agent_id: str, body: Any) -> Response:
-    """The stored thread as a replay; an empty stream for a thread never seen (never 404),
-    and for another user's thread, which must look exactly like one never seen."""
+    """The stored thread as a replay, then the run in progress on it, if one is, from its
+    first event to its last (on whichever worker runs it); an empty stream for a thread never
+    seen (never 404), and for another user's thread, which must look exactly like one never
+    seen."""
     agent = server.agent(agent_id)
     run_input = run_input_from_body(body)
     context = action_context(
         request, agent_id=agent_id, thread_id=run_input.thread_id, properties={}
     )
-    snapshot = None
-    if await visible_thread(server, caller_of(server, context), run_input.thread_id):
-        snapshot = await agent.thread_snapshot(run_input.thread_id)
+    if not await visible_thread(server, caller_of(server, context), run_input.thread_id):
+        return StreamedResponse(replay([]), sse_framing())
+    live = await live_run(server, run_input.thread_id)
+    snapshot = await agent.thread_snapshot(run_input.thread_id)
+    messages = snapshot.messages if snapshot is not None else []
+    if live is not None:
+        messages = messages_before_run(messages, live.anchor, live.known)
     events: list[BaseEvent] = []
-    if snapshot is not None:
+    if snapshot is not None or live is not None:
         ids = {"thread_id": run_input.thread_id, "run_id": run_input.run_id}
         events = [
             RunStartedEvent(**ids),
-            MessagesSnapshotEvent(messages=snapshot.messages),
-            StateSnapshotEvent(snapshot=snapshot.state),
+            MessagesSnapshotEvent(messages=messages),
+            StateSnapshotEvent(snapshot=snapshot.state if snapshot is not None else {}),
             RunFinishedEvent(**ids),
         ]
-    return StreamedResponse(replay(events), sse_framing())
+    if live is None:
+        return StreamedResponse(replay(events), sse_framing())
+    keepalive = server.settings.keepalive_seconds
+    return StreamedResponse(replay_then_follow(events, live.batches, keepalive), sse_framing())
 
 
 async def stop(

@@ -60,7 +60,9 @@ async def generate_response(
         page_url=run.page_url,
     )
     run_input = await _reconciled(server, run, caller_of(server, context))
-    started = await start_run(server, run.agent_id, run_input, context, protocol="graphql")
+    started = await start_run(
+        server, run.agent_id, run_input, context, protocol="graphql", leaves_with_client=True
+    )
     session = None
     if run.is_agent_session:
         state = run_input.state if isinstance(run_input.state, dict) else {}

@@ -93,7 +93,8 @@ async def execute_agent(server: Server, request: Request, body: Any) -> Response
         snapshot = await agent.thread_snapshot(thread_id)  # anyone else's: start_run says 404
     if snapshot is not None:  # re-sent results and system prompts under their stored ids
         run_input = reconciled(run_input, snapshot.messages)
-    started = await start_run(server, asked.name, run_input, context)
+    # Node stops a run it proxies by dropping the request: the run leaves with it.
+    started = await start_run(server, asked.name, run_input, context, leaves_with_client=True)
     encoder = RuntimeEventEncoder(
         thread_id=thread_id,
         run_id=run_input.run_id,

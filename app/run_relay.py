@@ -24,7 +24,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from ag_ui.core import BaseEvent, Event, Message
@@ -227,29 +226,13 @@ async def open_relay(settings: Settings) -> AsyncIterator[RelayStore | None]:
         finally:
             await client.aclose()
         return
-    if settings.database_url:
-        from psycopg_pool import AsyncConnectionPool
-
-        from copilot_runtime.app.threads import PostgresDatabase
-
-        pool = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=False
-        )
-        async with pool:
-            relay = SqlRelay(PostgresDatabase(pool))
-            await relay.setup()
-            yield relay
-        return
-    if settings.threads_path == MEMORY:
+    if settings.threads_path == MEMORY and not settings.database_url:
         yield None
         return
-    import aiosqlite
+    from copilot_runtime.app.threads import open_database
 
-    from copilot_runtime.app.threads import SqliteDatabase
-
-    Path(settings.threads_path).parent.mkdir(parents=True, exist_ok=True)
-    async with aiosqlite.connect(settings.threads_path) as connection:
-        relay = SqlRelay(SqliteDatabase(connection))
+    async with open_database(settings, pool_size=2, synchronous=False) as database:
+        relay = SqlRelay(database)
         await relay.setup()
         yield relay
 

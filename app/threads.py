@@ -245,18 +245,24 @@ class PostgresDatabase:
 
 
 @asynccontextmanager
-async def open_thread_store(settings: Settings) -> AsyncIterator[ThreadStore]:
-    """The store in the same database as the checkpoints (an in-memory SQLite for ":memory:")."""
+async def open_database(
+    settings: Settings, *, pool_size: int, synchronous: bool
+) -> AsyncIterator[Database]:
+    """The database the thread store lives in: PostgreSQL when DATABASE_URL is set, else the
+    SQLite file (in memory for ":memory:"). `synchronous` applies COPILOT_SQLITE_SYNCHRONOUS to
+    a SQLite connection; `pool_size` bounds PostgreSQL's connections."""
     if settings.database_url:
         from psycopg_pool import AsyncConnectionPool
 
         pool = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=4, kwargs={"autocommit": True}, open=False
+            settings.database_url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            open=False,
         )
         async with pool:
-            store = ThreadStore(PostgresDatabase(pool))
-            await store.setup()
-            yield store
+            yield PostgresDatabase(pool)
         return
     import aiosqlite
 
@@ -264,7 +270,15 @@ async def open_thread_store(settings: Settings) -> AsyncIterator[ThreadStore]:
     if path != MEMORY:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(path) as connection:
-        await set_synchronous(connection, settings.sqlite_synchronous)
-        store = ThreadStore(SqliteDatabase(connection))
+        if synchronous:
+            await set_synchronous(connection, settings.sqlite_synchronous)
+        yield SqliteDatabase(connection)
+
+
+@asynccontextmanager
+async def open_thread_store(settings: Settings) -> AsyncIterator[ThreadStore]:
+    """The store in the same database as the checkpoints (an in-memory SQLite for ":memory:")."""
+    async with open_database(settings, pool_size=4, synchronous=True) as database:
+        store = ThreadStore(database)
         await store.setup()
         yield store

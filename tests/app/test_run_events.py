@@ -29,19 +29,24 @@ def tokens(count: int, message_id: str = "m1") -> list[BaseEvent]:
     return [TextMessageContentEvent(message_id=message_id, delta=f"w{i} ") for i in range(count)]
 
 
+def the_run(count: int) -> list[BaseEvent]:
+    """A whole run: one message of `count` tokens."""
+    return [
+        RunStartedEvent(thread_id="t", run_id="r"),
+        TextMessageStartEvent(message_id="m1", role="assistant"),
+        *tokens(count),
+        TextMessageEndEvent(message_id="m1"),
+        RunFinishedEvent(thread_id="t", run_id="r"),
+    ]
+
+
 async def read_all(reader: RunReader) -> list[BaseEvent]:
     return [event async for batch in reader.batches() for event in batch]
 
 
 async def test_readers_that_join_at_any_time_get_the_whole_run_in_order() -> None:
     log = RunEvents(max_bytes=1 << 20)
-    run: list[BaseEvent] = [
-        RunStartedEvent(thread_id="t", run_id="r"),
-        TextMessageStartEvent(message_id="m1", role="assistant"),
-        *tokens(30),
-        TextMessageEndEvent(message_id="m1"),
-        RunFinishedEvent(thread_id="t", run_id="r"),
-    ]
+    run = the_run(30)
     first = asyncio.create_task(read_all(log.reader()))
     joined: list[asyncio.Task[list[BaseEvent]]] = []
     for index, event in enumerate(run):

@@ -10,18 +10,13 @@ from pathlib import Path
 
 import pytest
 from ag_ui.core import (
-    BaseEvent,
-    RunFinishedEvent,
-    RunStartedEvent,
-    TextMessageContentEvent,
-    TextMessageEndEvent,
-    TextMessageStartEvent,
     UserMessage,
 )
 
 from copilot_runtime.app.run_events import RunEvents
 from copilot_runtime.app.run_relay import RelayStore, follow, open_relay, publish
 from copilot_runtime.app.settings import Settings
+from tests.app.test_run_events import the_run
 from tests.postgres import DATABASE_URL, needs_postgres
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,20 +42,12 @@ async def relay(kind: str, tmp_path: Path) -> AsyncIterator[RelayStore]:
     else:
         if not _redis_up():
             pytest.skip("needs Redis on 127.0.0.1:6379")
-        settings = Settings(threads_path=":memory:", redis_url=REDIS_URL, redis_prefix="test-i26:")
+        settings = Settings(
+            threads_path=":memory:", redis_url=REDIS_URL, redis_prefix="copilot-runtime-tests:"
+        )
     async with open_relay(settings) as store:
         assert store is not None
         yield store
-
-
-def the_run(tokens: int) -> list[BaseEvent]:
-    return [
-        RunStartedEvent(thread_id="t", run_id="r"),
-        TextMessageStartEvent(message_id="m1", role="assistant"),
-        *[TextMessageContentEvent(message_id="m1", delta=f"w{i} ") for i in range(tokens)],
-        TextMessageEndEvent(message_id="m1"),
-        RunFinishedEvent(thread_id="t", run_id="r"),
-    ]
 
 
 @pytest.mark.parametrize(

@@ -21,12 +21,11 @@ import httpx
 import pytest
 
 from copilot_runtime.actions import Action, Parameter
-from copilot_runtime.app.main import create_app
 from copilot_runtime.app.runtime import CopilotRuntime
-from copilot_runtime.testing import ScriptedChatModel
+from copilot_runtime.testing import ScriptedChatModel, serve
 from tests.app.conftest import BASE, body, settings, sse_events
 from tests.app.graphql.documents import LOAD_AGENT_STATE, generate_body, text
-from tests.app.test_run_control import Hang, config_server, uvicorn_config
+from tests.app.test_run_control import Hang
 from tests.e2e.conftest import NODE_DIR
 from tests.fakes import answer, calls
 
@@ -74,18 +73,8 @@ LOOKUP = Action(
 @asynccontextmanager
 async def served(runtime: CopilotRuntime, **overrides: Any) -> AsyncIterator[str]:
     """The app on a real uvicorn server on loopback; yields the runtime's URL."""
-    app = create_app(runtime, settings(**overrides))
-    server = config_server(uvicorn_config(app))
-    async with app.router.lifespan_context(app):
-        serving = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110  # uvicorn offers no event to wait on
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}{BASE}"
-        finally:
-            server.should_exit = True
-            await serving
+    async with serve(runtime, settings=settings(**overrides)) as origin:
+        yield origin + BASE
 
 
 def from_events(events: list[dict[str, Any]]) -> Outcome:

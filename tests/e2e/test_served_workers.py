@@ -27,9 +27,9 @@ LISTEN, ESTABLISHED = "0A", "01"  # TCP states as /proc/net/tcp writes them
 pytestmark = pytest.mark.skipif(not SPREADS_CONNECTIONS, reason="SO_REUSEPORT spreads on Linux")
 
 
-@pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(tmp_path, COPILOT_WORKERS="2")
+@contextlib.contextmanager
+def serving_two_workers(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+    server = start_server(tmp_path, COPILOT_WORKERS="2", **env)
     try:
         # One worker answering is not both listening: wait for the second one's socket.
         deadline = time.monotonic() + 60
@@ -40,6 +40,12 @@ def two_workers(tmp_path: Path) -> Iterator[LiveServer]:
     finally:
         server.process.terminate()
         server.process.wait(timeout=20)
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[LiveServer]:
+    with serving_two_workers(tmp_path) as server:
+        yield server
 
 
 def test_served_connections_are_spread_over_the_workers(two_workers: LiveServer) -> None:
@@ -238,19 +244,9 @@ def test_a_killed_worker_leaves_no_thread_busy(two_workers: LiveServer) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_postgres)])
 def two_workers_on_each_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    env = {"COPILOT_WORKERS": "2"}
-    if request.param == "postgres":
-        env["DATABASE_URL"] = DATABASE_URL
-    server = start_server(tmp_path, **env)
-    try:
-        deadline = time.monotonic() + 60
-        while len(_sockets_by_worker(server, LISTEN)) < 2:
-            assert time.monotonic() < deadline, server.log.read_text()
-            time.sleep(0.2)
+    env = {"DATABASE_URL": DATABASE_URL} if request.param == "postgres" else {}
+    with serving_two_workers(tmp_path, **env) as server:
         yield server
-    finally:
-        server.process.terminate()
-        server.process.wait(timeout=20)
 
 
 def test_a_connect_on_the_other_worker_follows_the_run_from_its_start_to_its_end(
